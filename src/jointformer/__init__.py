@@ -1,0 +1,5 @@
+"""JointFormer: single-frame 2D-to-3D human pose lifting with per-joint error prediction and refinement."""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]
