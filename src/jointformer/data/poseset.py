@@ -20,6 +20,17 @@ import torch
 from jointformer.data.skeleton import flip_horizontal
 
 
+def pose_extent_2d(points_2d: torch.Tensor) -> torch.Tensor:
+    """Size of each 2D pose: the larger side of its bounding box.
+
+    points_2d: (..., J, 2), any units (normalised screen for the statistics stored with a model). Returns
+    (...,) in the same units. NaN joints are ignored.
+    """
+    low = torch.where(points_2d.isnan(), torch.inf, points_2d).amin(dim=-2)
+    high = torch.where(points_2d.isnan(), -torch.inf, points_2d).amax(dim=-2)
+    return (high - low).amax(dim=-1)
+
+
 @dataclass(frozen=True)
 class PoseSet:
     """A split of a data set, held as tensors on one device (see the module docstring for shapes)."""
@@ -47,6 +58,23 @@ class PoseSet:
         """Bytes held by the tensors of this set."""
         tensors = (self.inputs_2d, self.targets_3d, self.action, self.subject, self.camera)
         return sum(tensor.element_size() * tensor.nelement() for tensor in tensors)
+
+    def input_statistics(self) -> dict[str, float | list[float]]:
+        """Statistics of the 2D inputs stored with a trained model, in normalised screen units: the
+        median, 5th and 95th percentile of :func:`pose_extent_2d`, the median root (joint 0) position and
+        the mean root-relative pose (17, 2).
+        Lifting uses them to bring other cameras' keypoints into the training distribution."""
+        if len(self) == 0:
+            raise ValueError("input statistics of an empty pose set are undefined")
+        extent = pose_extent_2d(self.inputs_2d).float().cpu()
+        # torch.quantile caps its input size; a fixed random subset of 100k poses is plenty.
+        subset = torch.randperm(len(extent), generator=torch.Generator().manual_seed(0))[:100_000]
+        quantiles = torch.quantile(extent[subset], torch.tensor([0.05, 0.5, 0.95]))
+        root = self.inputs_2d[:, 0].float().cpu().median(dim=0).values
+        centred = (self.inputs_2d - self.inputs_2d[:, :1]).double().mean(dim=0).cpu()
+        return {"extent_p05": float(quantiles[0]), "extent_median": float(quantiles[1]),
+                "extent_p95": float(quantiles[2]), "root_median": [float(root[0]), float(root[1])],
+                "mean_pose_2d": [[round(float(value), 5) for value in joint] for joint in centred]}
 
     def to(self, device: torch.device | str) -> PoseSet:
         """The same set with every tensor on ``device``."""
