@@ -1,0 +1,201 @@
+"""Evaluation on the test subjects: the published protocol, its tables and its result files.
+
+The protocol (reference §5): every test pose of every action, optional test-time flip (run the model on the
+input and on its mirror, centre both on joint 0, un-mirror the second and average), Protocol #1/#2/#3 from
+:mod:`jointformer.metrics`, frame-weighted within an action, and the reported figure is the mean over the
+actions of the per-action means. Validation during training uses the same code without flip and also
+reports the frame-weighted mean over all test poses (as the published training loop does).
+
+A model here is any module that maps (B, 17, 2) normalised screen coordinates to an object with ``.pose``
+(B, 17, 3) metres, camera frame (``jointformer.models`` outputs); the final pose is the one evaluated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from jointformer.data.poseset import PoseSet
+from jointformer.data.skeleton import SKELETON17
+from jointformer.errors import JointformerError
+from jointformer.metrics import ErrorSums, root_centre
+
+MM_PER_M = 1000.0
+
+
+@dataclass
+class EvaluationResult:
+    """Errors in millimetres. ``protocolN`` maps each evaluated action to its frame-weighted mean and
+    ``"avg"`` to the mean over those actions; ``overall_*`` are frame-weighted over all poses."""
+
+    actions: list[str]
+    protocol1: dict[str, float]
+    protocol2: dict[str, float]
+    protocol3: dict[str, float]
+    per_joint: dict[str, float]
+    overall_protocol1: float
+    overall_protocol2: float
+    frames: int
+
+    def to_dict(self, checkpoint: str | None = None, keypoints: str | None = None) -> dict[str, Any]:
+        """The ``results.json`` document."""
+        return {"protocol1": self.protocol1, "protocol2": self.protocol2, "protocol3": self.protocol3,
+                "per_joint": self.per_joint, "overall_protocol1": self.overall_protocol1,
+                "overall_protocol2": self.overall_protocol2, "checkpoint": checkpoint,
+                "keypoints": keypoints, "frames": self.frames, "units": "mm"}
+
+
+def autocast_context(device: torch.device, amp: bool) -> contextlib.AbstractContextManager:
+    """bfloat16 autocast on ``device`` when ``amp`` is set, else a no-op context."""
+    if not amp:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+
+
+def predict_poses(model: nn.Module, inputs_2d: torch.Tensor, pose_set: PoseSet, flip: bool) -> torch.Tensor:
+    """Root-centred predictions (B, 17, 3) metres, camera frame, for inputs (B, 17, 2) normalised screen.
+
+    With ``flip`` the published test-time augmentation is applied: the mirrored input's prediction is
+    centred, un-mirrored with the skeleton's left/right lists and averaged with the direct prediction.
+    """
+    if not flip:
+        return root_centre(model(inputs_2d).pose.float())
+    both = model(torch.cat([inputs_2d, pose_set.flip_2d(inputs_2d)])).pose.float()
+    direct, mirrored = root_centre(both).chunk(2)
+    return (direct + pose_set.flip_3d(mirrored)) / 2
+
+
+@torch.no_grad()
+def evaluate_model(model: nn.Module, test_set: PoseSet, *, flip: bool = True, batch_size: int = 1024,
+                   amp: bool = False) -> EvaluationResult:
+    """Evaluate ``model`` (put in eval mode here) on every pose of ``test_set`` in one pass.
+
+    Per-action sums are accumulated by the set's action index, so the result equals one pass per action.
+    """
+    if len(test_set) == 0:
+        raise JointformerError("the test set is empty: check --actions and the test subjects' data")
+    model.eval()
+    sums = ErrorSums(num_groups=len(test_set.actions), num_joints=test_set.targets_3d.shape[1])
+    with autocast_context(test_set.device, amp):
+        for indices in test_set.ordered_batches(batch_size):
+            inputs_2d, targets_3d = test_set.batch(indices)
+            predicted = predict_poses(model, inputs_2d, test_set, flip)
+            sums.update(predicted, targets_3d, test_set.action[indices])
+    return _result_from_sums(sums, test_set.actions)
+
+
+def _result_from_sums(sums: ErrorSums, actions: tuple[str, ...]) -> EvaluationResult:
+    group = sums.group_means()
+    overall = sums.overall_means()
+    present = [index for index in range(len(actions)) if sums.count[index] > 0]
+
+    def table(values: torch.Tensor) -> dict[str, float]:
+        rows = {actions[index]: float(values[index]) * MM_PER_M for index in present}
+        rows["avg"] = sum(rows.values()) / len(rows)
+        return rows
+
+    return EvaluationResult(
+        actions=[actions[index] for index in present],
+        protocol1=table(group["protocol1"]),
+        protocol2=table(group["protocol2"]),
+        protocol3=table(group["protocol3"]),
+        per_joint={name: float(value) * MM_PER_M
+                   for name, value in zip(SKELETON17.names, overall["per_joint"], strict=True)},
+        overall_protocol1=float(overall["protocol1"]) * MM_PER_M,
+        overall_protocol2=float(overall["protocol2"]) * MM_PER_M,
+        frames=int(sums.count.sum()),
+    )
+
+
+def format_table(result: EvaluationResult) -> str:
+    """A plain-text table: one row per action with Protocol #1 and #2 (mm), then the average."""
+    width = max(len(name) for name in [*result.actions, "Average"])
+    lines = [f"{'Action':<{width}}  {'P1 (mm)':>8}  {'P2 (mm)':>8}", "-" * (width + 20)]
+    for action in result.actions:
+        lines.append(f"{action:<{width}}  {result.protocol1[action]:8.2f}  {result.protocol2[action]:8.2f}")
+    lines.append("-" * (width + 20))
+    lines.append(f"{'Average':<{width}}  {result.protocol1['avg']:8.2f}  {result.protocol2['avg']:8.2f}")
+    return "\n".join(lines)
+
+
+def published_summary_lines(result: EvaluationResult) -> list[str]:
+    """The two lines the published evaluation prints."""
+    return [f"Protocol #1   (MPJPE) action-wise average: {result.protocol1['avg']:.2f} (mm)",
+            f"Protocol #2 (P-MPJPE) action-wise average: {result.protocol2['avg']:.2f} (mm)"]
+
+
+def write_text_atomically(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def append_results_csv(path: str | Path, result: EvaluationResult, checkpoint: str) -> Path:
+    """Append two rows (Protocol #1, then #2) in the published layout:
+    ``TimeStamp, checkpoint, <actions>, avg``. The header is written when the file is new; an existing file
+    with a different header is an error (its columns would not line up)."""
+    path = Path(path)
+    header = ["TimeStamp", "checkpoint", *result.actions, "avg"]
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    if existing:
+        found = next(csv.reader(io.StringIO(existing)), [])
+        if found != header:
+            raise JointformerError(
+                f"{path}: its header {found} differs from this evaluation's columns {header}; "
+                f"pass --results-csv with another file name or move the old file away")
+    timestamp = datetime.now().strftime("%Y-%m-%d-%H:%M:%S")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if not existing:
+        writer.writerow(header)
+    for table in (result.protocol1, result.protocol2):
+        writer.writerow([timestamp, checkpoint, *(table[action] for action in result.actions), table["avg"]])
+    return write_text_atomically(path, existing + buffer.getvalue())
+
+
+def write_results_json(path: str | Path, result: EvaluationResult, checkpoint: str | None,
+                       keypoints: str | None) -> Path:
+    """Write every figure of ``result`` (mm) with the checkpoint and keypoints names as JSON."""
+    document = result.to_dict(checkpoint=checkpoint, keypoints=keypoints)
+    return write_text_atomically(path, json.dumps(document, indent=2) + "\n")
+
+
+def evaluate_checkpoint(checkpoint: str | Path, test_set: PoseSet, *, keypoints: str | None,
+                        flip: bool = True, amp: bool = False, results_json: str | Path = "results.json",
+                        results_csv: str | Path | None = "results.csv",
+                        batch_size: int = 1024) -> EvaluationResult:
+    """Load any checkpoint (ours or published; stage 1 or refinement), evaluate it on ``test_set`` with
+    the published protocol, print the table and the published summary lines, and write the result files
+    (``results_csv`` gets two rows appended; None skips it)."""
+    from jointformer.checkpoint import load_model
+
+    model = load_model(checkpoint, map_location=test_set.device)
+    result = evaluate_model(model, test_set, flip=flip, batch_size=batch_size, amp=amp)
+    print(format_table(result))
+    for line in published_summary_lines(result):
+        print(line)
+    if results_csv is not None:
+        append_results_csv(results_csv, result, str(checkpoint))
+    json_path = write_results_json(results_json, result, str(checkpoint), keypoints)
+    print(f"==> results written to {json_path}" + (f" and {results_csv}" if results_csv else ""))
+    return result
