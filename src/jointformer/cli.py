@@ -1,0 +1,363 @@
+"""The ``jointformer`` command line: one console script, one thin handler per subcommand.
+
+The training commands keep the published scripts' flag names, short forms and defaults (``run_jointformer.py``
+and ``run_refinement.py``) and map them explicitly onto :class:`~jointformer.training.TrainOptions` and
+:class:`~jointformer.models.jointformer.JointFormerConfig`. Every handler is callable as ``main([...])``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, fields
+
+from jointformer import __version__
+from jointformer.errors import JointformerError
+
+# Architecture flags and their published defaults. Their parser default is None, so that an evaluation can
+# tell a flag the user gave (checked against the checkpoint) from one left at its default.
+_ARCHITECTURE_DEFAULTS = {"num_layers": 4, "hid_dim": 128, "d_inner": 512, "dropout": 0.0,
+                          "pred_dropout": 0.0, "embedding_type": "conv"}
+
+
+def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
+    """The published scripts' flags, same names, short forms, meanings and defaults.
+
+    ``stage``: "stage1" (``run_jointformer.py``), "refine" (``run_refinement.py``) or "evaluate"."""
+    add = parser.add_argument
+    add("-d", "--dataset", default="h36m", metavar="NAME", help="target dataset (only h36m)")
+    add("-k", "--keypoints", default="gt", metavar="NAME", help="2D detections to use: data_2d_h36m_NAME.npz")
+    add("-a", "--actions", default="*", metavar="LIST", help="actions to train/test on, comma list, or *")
+    if stage != "evaluate":  # ``jointformer evaluate`` takes the checkpoint as its positional argument
+        add("--evaluate", default="", metavar="FILENAME", help="checkpoint to evaluate instead of training")
+    add("-r", "--resume", default="", metavar="FILENAME", help="checkpoint to resume (a run's ckpt_last)")
+    add("-c", "--checkpoint", default="checkpoint", metavar="PATH", help="checkpoint directory")
+    add("--snapshot", default=5, type=int, help="save a snapshot every N epochs (default 5)")
+    add("--num_gpus", default=1, type=int, help="processes for DistributedDataParallel (GPUs, or CPU/gloo)")
+    add("-l", "--num_layers", default=None, type=int, metavar="N", help="encoder layers (default 4)")
+    add("-z", "--hid_dim", default=None, type=int, metavar="N", help="hidden size (default 128)")
+    add("-b", "--batch_size", default=64, type=int, metavar="N", help="batch size per process (default 64)")
+    add("-e", "--epochs", default=100, type=int, metavar="N", help="training epochs (default 100)")
+    add("--num_workers", default=8, type=int, metavar="N",
+        help="accepted for compatibility; batches come from in-memory tensors, no workers are started")
+    add("--lr", default=1.0e-3, type=float, metavar="LR", help="initial learning rate (default 1e-3)")
+    add("--lr_decay", default=100000, type=int, help="accepted; as published, the cosine schedule is used")
+    add("--lr_gamma", default=0.96, type=float, help="accepted; as published, the cosine schedule is used")
+    add("--no_max", dest="max_norm", action="store_false", help="do not clip the gradient norm to 1")
+    add("--dropout", default=None, type=float, help="encoder dropout (default 0)")
+    add("--intermediate", action="store_true", default=None, help="intermediate supervision")
+    add("--spatial_encoding", action="store_true", default=None, help="learned spatial encoding")
+    add("--pred_dropout", default=None, type=float, help="prediction-head dropout (default 0)")
+    add("--augment", action="store_true", help="random horizontal flip augmentation (p = 0.5)")
+    add("--embedding_type", default=None, choices=["conv", "linear", "graph"], help="joint embedding")
+    if stage in ("stage1", "evaluate"):
+        add("--no_error_prediction", action="store_true", default=None, help="no error-prediction heads")
+    add("--d_inner", default=None, type=int, help="feed-forward inner size (default 512)")
+    add("--downsample", default=1, type=int, metavar="FACTOR", help="keep every FACTOR-th frame")
+    if stage in ("refine", "evaluate"):
+        add("--pose_weights", default="", help="stage-1 checkpoint (published layout or ours); a refinement "
+            "checkpoint holds its own, so evaluation does not need it")
+    if stage == "refine":
+        add("--freeze_stage1_dropout", action="store_true",
+            help="keep the stage-1 network in eval mode while the refiner trains (published: dropout on)")
+        add("--clip_refiner", action="store_true",
+            help="clip the refiner's gradients (published: the clip hit the stage-1 gradients instead)")
+    # Additions of this package.
+    add("--data-dir", dest="data_dir", default="data", help="directory of the data files (default data/)")
+    add("--device", default="auto", help="auto (CUDA if present, else CPU), cpu, cuda, cuda:1, ...")
+    add("--seed", default=0, type=int, help="random seed (weights, shuffling, augmentation, dropout)")
+    add("--amp", action="store_true", help="bfloat16 autocast (CPU or GPU)")
+    add("--compile", action="store_true", help="torch.compile the model for training")
+    add("--stop-after-epoch", dest="stop_after_epoch", default=0, type=int,
+        help="stop after this epoch (resume later from ckpt_last.pth.tar with --resume)")
+    add("--results", default="results.json", help="evaluation: where to write results.json")
+    add("--results-csv", dest="results_csv", default="results.csv",
+        help="evaluation: CSV to append the two published rows to")
+    add("--no-flip", dest="no_flip", action="store_true", help="evaluation: no flip test-time augmentation")
+    add("--progress", default="auto", choices=["auto", "bar", "lines", "none"], help="progress display")
+
+
+def _model_config(args: argparse.Namespace, stage: str):
+    from jointformer.models.jointformer import JointFormerConfig
+
+    def value(name: str):
+        given = getattr(args, name, None)
+        return _ARCHITECTURE_DEFAULTS[name] if given is None else given
+
+    common = {"num_layers": value("num_layers"), "hid_dim": value("hid_dim"), "d_inner": value("d_inner"),
+              "dropout": value("dropout"), "pred_dropout": value("pred_dropout"),
+              "embedding_type": value("embedding_type"), "intermediate": bool(args.intermediate),
+              "spatial_encoding": bool(args.spatial_encoding)}
+    if stage == "stage1":
+        return JointFormerConfig(kind="jointformer", in_features=2,
+                                 error_prediction=not args.no_error_prediction, **common)
+    return JointFormerConfig(kind="refiner", in_features=8, error_prediction=False, **common)
+
+
+def _given_architecture(args: argparse.Namespace) -> dict[str, object]:
+    """The architecture flags the user actually passed, as config fields."""
+    given: dict[str, object] = {}
+    for name in ("num_layers", "hid_dim", "d_inner", "embedding_type"):
+        if getattr(args, name, None) is not None:
+            given[name] = getattr(args, name)
+    for name in ("intermediate", "spatial_encoding"):
+        if getattr(args, name, None):
+            given[name] = True
+    if getattr(args, "no_error_prediction", None):
+        given["error_prediction"] = False
+    return given
+
+
+def _check_flags_against_checkpoint(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                                    stage: str) -> None:
+    from jointformer.checkpoint import stored_configs
+
+    configs = stored_configs(args.evaluate)
+    config = configs["refiner"] if stage == "refine" and configs.get("refiner") else configs["stage1"]
+    stored = asdict(config)
+    conflicts = [f"--{name if name != 'error_prediction' else 'no_error_prediction'} "
+                 f"(given {value}, checkpoint has {stored[name]})"
+                 for name, value in _given_architecture(args).items() if stored.get(name) != value]
+    if conflicts:
+        parser.error(f"flags contradict the architecture stored in {args.evaluate}: " + "; ".join(conflicts))
+
+
+def _train_options(args: argparse.Namespace, stage: str):
+    from jointformer.training import TrainOptions
+
+    known = {field.name for field in fields(TrainOptions)}
+    values = {name: value for name, value in vars(args).items() if name in known}
+    return TrainOptions(stage=stage, **values)
+
+
+def _handle_training(parser: argparse.ArgumentParser, args: argparse.Namespace, stage: str) -> int:
+    if args.resume and args.evaluate:
+        parser.error("--resume and --evaluate cannot be set at the same time")
+    if args.dataset != "h36m":
+        parser.error(f"--dataset {args.dataset}: only h36m (the VideoPose3D file layout) is supported")
+    if args.downsample < 1 or args.batch_size < 1 or args.epochs < 1 or args.snapshot < 1:
+        parser.error("--downsample, --batch_size, --epochs and --snapshot must be positive")
+    if args.evaluate:
+        _check_flags_against_checkpoint(parser, args, stage)
+        return _evaluate(args)
+    if stage == "refine" and not args.pose_weights:
+        parser.error("the refiner needs --pose_weights PATH (a stage-1 checkpoint)")
+    from jointformer.training import launch
+
+    result = launch(_train_options(args, stage), _model_config(args, stage))
+    if result is not None:
+        print(f"==> best validation Protocol #1 {result.best_protocol1:.2f} mm, checkpoint "
+              f"{result.best_checkpoint}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from jointformer.data.h36m import load_pose_set
+    from jointformer.data.skeleton import TEST_SUBJECTS
+    from jointformer.evaluation import evaluate_checkpoint
+    from jointformer.training import resolve_device
+
+    test_set = load_pose_set(args.data_dir, args.keypoints, TEST_SUBJECTS, actions=args.actions,
+                             downsample=args.downsample).to(resolve_device(args.device))
+    evaluate_checkpoint(args.evaluate, test_set, keypoints=args.keypoints, flip=not args.no_flip,
+                        amp=args.amp, results_json=args.results, results_csv=args.results_csv or None)
+    return 0
+
+
+def _handle_synth(args: argparse.Namespace) -> int:
+    from jointformer.data.synthetic import SyntheticConfig, write_synthetic_dataset
+
+    config = SyntheticConfig(seed=args.seed, detector_name=args.detector_name)
+    paths = write_synthetic_dataset(args.directory, config)
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    return 0
+
+
+def _handle_summary(args: argparse.Namespace) -> int:
+    from jointformer.data.h36m import summarize_dataset
+
+    print(summarize_dataset(args.directory, args.keypoints).format())
+    return 0
+
+
+def _handle_demo(args: argparse.Namespace) -> int:
+    from jointformer.demo import DemoOptions, run_demo
+
+    run_demo(DemoOptions(data_dir=args.data_dir, out=args.out, seed=args.seed, device=args.device,
+                         keypoints=args.keypoints))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jointformer", description="JointFormer: 2D-to-3D human pose lifting with error prediction.")
+    parser.add_argument("--version", action="version", version=f"jointformer {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = commands.add_parser("demo", help="the main job: data, stage 1, refiner, evaluation, figures")
+    demo.add_argument("--data-dir", dest="data_dir", default="data/synthetic",
+                      help="embedded data set directory (written if absent; default data/synthetic)")
+    demo.add_argument("--out", default="runs/demo", help="parent of the demo's run directory")
+    demo.add_argument("--keypoints", default="cpn_ft_h36m_dbb", help="2D file to train on")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--device", default="auto")
+    demo.set_defaults(handler=lambda parser_, args: _handle_demo(args))
+
+    synth = commands.add_parser("synth", help="write the embedded synthetic data set (VideoPose3D layout)")
+    synth.add_argument("directory", help="output directory (created)")
+    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--detector-name", dest="detector_name", default="cpn_ft_h36m_dbb",
+                       help="name of the detector-like 2D file: data_2d_h36m_NAME.npz")
+    synth.set_defaults(handler=lambda parser_, args: _handle_synth(args))
+
+    summary = commands.add_parser("data-summary", help="subjects, actions, frames and reprojection error")
+    summary.add_argument("directory", help="data directory")
+    summary.add_argument("--keypoints", "-k", default="gt", help="2D file: data_2d_h36m_NAME.npz")
+    summary.set_defaults(handler=lambda parser_, args: _handle_summary(args))
+
+    for name, stage, text in (("train", "stage1", "train (or --evaluate) JointFormer, stage 1"),
+                              ("refine", "refine", "train (or --evaluate) the refiner, stage 2")):
+        sub = commands.add_parser(name, help=text)
+        _add_seed_flags(sub, stage)
+        sub.set_defaults(handler=lambda parser_, args, stage=stage: _handle_training(parser_, args, stage))
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint (ours or published) on S9/S11")
+    evaluate.add_argument("evaluate", metavar="CHECKPOINT", help="checkpoint file")
+    _add_seed_flags(evaluate, "evaluate")
+    evaluate.set_defaults(handler=_handle_evaluate)
+
+    lift = commands.add_parser("lift", help="lift 2D keypoints from any detector to 3D")
+    lift.add_argument("input", help="COCO keypoint-results .json, .npy/.npz (T, J, 2|3), .csv, or a "
+                      "VideoPose3D custom 2D .npz")
+    lift.add_argument("--checkpoint", required=True,
+                      help="stage-1 or refinement checkpoint (ours or published)")
+    lift.add_argument("--refiner", default=None, help="refinement checkpoint to run on top of --checkpoint")
+    lift.add_argument("--layout", default="coco",
+                      help="keypoint layout: h36m, coco, halpe26, openpose25, mediapipe33, mpii16")
+    lift.add_argument("--image-size", dest="image_size", nargs=2, type=float, metavar=("W", "H"),
+                      help="image width and height in pixels (required for --normalization screen)")
+    lift.add_argument("--out", required=True, help="output file, .json or .npz")
+    lift.add_argument("--plot", default=None, help="PNG: 2D input and 3D pose for up to 16 poses")
+    lift.add_argument("--gif", default=None, help="GIF animation of the first track")
+    lift.add_argument("--html", default=None, help="self-contained interactive HTML 3D viewer")
+    lift.add_argument("--smooth", action="store_true", help="One-Euro filter over time (sequences only)")
+    lift.add_argument("--fps", type=float, default=50.0, help="frame rate of sequences (for --smooth, --gif)")
+    lift.add_argument("--min-score", dest="min_score", type=float, default=0.3,
+                      help="keypoints scored below this are missing (default 0.3)")
+    lift.add_argument("--allow-missing", dest="allow_missing", action="store_true",
+                      help="fill joints missing in a single image (or a whole track) from the mean pose")
+    lift.add_argument("--normalization", default="extent", choices=["extent", "screen"],
+                      help="extent: centre and scale each pose to the training distribution (default); "
+                      "screen: the Human3.6M screen normalisation with --image-size")
+    lift.add_argument("--no-flip", dest="no_flip", action="store_true", help="no flip test-time augmentation")
+    lift.add_argument("--device", default="auto")
+    lift.set_defaults(handler=lambda parser_, args: _handle_lift(args))
+
+    export = commands.add_parser("export", help="export a model with its normalisation to ONNX")
+    export.add_argument("checkpoint", help="stage-1 or refinement checkpoint")
+    export.add_argument("--onnx", required=True, help="output .onnx file")
+    export.add_argument("--refiner", default=None, help="refinement checkpoint to run on top")
+    export.add_argument("--opset", type=int, default=18, help="ONNX opset (>= 17)")
+    export.add_argument("--no-flip", dest="no_flip", action="store_true", help="leave the flip test out")
+    export.set_defaults(handler=lambda parser_, args: _handle_export(args))
+    return parser
+
+
+def _handle_lift(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from jointformer.keypoint_files import read_keypoints
+    from jointformer.layouts import get_layout
+    from jointformer.lifting import Lifter, write_lift_output
+
+    layout = get_layout(args.layout)
+    tracks = read_keypoints(args.input, num_joints=layout.num_joints)
+    lifter = Lifter.from_checkpoint(args.checkpoint, device=args.device, refiner=args.refiner)
+    results = []
+    for track in tqdm(tracks, desc="lifting tracks", disable=len(tracks) < 20 or not sys.stderr.isatty()):
+        image_size = tuple(args.image_size) if args.image_size else getattr(track, "image_size", None)
+        result = lifter.lift(track.keypoints, image_size=image_size, layout=layout.name, scores=track.scores,
+                             flip_test=not args.no_flip, min_score=args.min_score,
+                             allow_missing=args.allow_missing, sequence=track.is_sequence,
+                             normalization=args.normalization)
+        if args.smooth and track.is_sequence and len(result) > 1:
+            from jointformer.smoothing import one_euro_filter
+
+            result.poses_3d = one_euro_filter(result.poses_3d, fps=args.fps)
+        results.append(result)
+    metadata = {"checkpoint": args.checkpoint, "refiner": args.refiner, "layout": layout.name,
+                "synthesized_joints": list(layout.synthesized), "input": args.input,
+                "image_size": list(args.image_size) if args.image_size else None,
+                "normalization": args.normalization, "flip_test": not args.no_flip,
+                "min_score": args.min_score, "smoothed": bool(args.smooth),
+                "input_stats_source": lifter.input_stats.get("source", "checkpoint")}
+    path = write_lift_output(args.out, tracks, results, metadata)
+    print(f"==> {sum(len(result) for result in results)} poses in {len(tracks)} track(s) written to {path}")
+    _lift_pictures(args, tracks, results)
+    return 0
+
+
+def _lift_pictures(args: argparse.Namespace, tracks, results) -> None:
+    import numpy as np
+
+    from jointformer.visualization import plot_poses, write_gif, write_html
+
+    if args.plot:
+        rows = [(track, result, row) for track, result in zip(tracks, results, strict=True)
+                for row in range(len(result))]
+        chosen = [rows[int(index)] for index in np.linspace(0, len(rows) - 1, min(16, len(rows)))]
+        errors = [result.errors_mm[row] for _, result, row in chosen if result.errors_mm is not None]
+        path = plot_poses(args.plot, np.stack([result.poses_3d[row] for _, result, row in chosen]),
+                          inputs_2d=np.stack([result.keypoints_2d[row] for _, result, row in chosen]),
+                          errors_mm=np.stack(errors) if len(errors) == len(chosen) else None,
+                          titles=[f"{track.track_id} frame {track.frame_ids[row]}"
+                                  for track, _, row in chosen])
+        print(f"==> figure: {path}")
+    first = results[0]
+    if args.gif:
+        gif = write_gif(args.gif, first.poses_3d, inputs_2d=first.keypoints_2d, errors_mm=first.errors_mm,
+                        fps=min(args.fps, 25.0))
+        print(f"==> animation: {gif}")
+    if args.html:
+        html = write_html(args.html, first.poses_3d, errors_mm=first.errors_mm, fps=args.fps)
+        print(f"==> viewer: {html}")
+
+
+def _handle_export(args: argparse.Namespace) -> int:
+    from jointformer.export import export_onnx
+    from jointformer.lifting import Lifter
+
+    lifter = Lifter.from_checkpoint(args.checkpoint, device="cpu", refiner=args.refiner)
+    path = export_onnx(lifter, args.onnx, opset=args.opset, flip_test=not args.no_flip)
+    print(f"==> ONNX model written to {path}: input keypoints (B, 17, 2) pixels in Human3.6M order; outputs "
+          f"pose_3d (B, 17, 3) m and error_mm (B, 17)")
+    return 0
+
+
+def _handle_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    _check_flags_against_checkpoint(parser, args, "refine")
+    return _evaluate(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (errors in the user's input give status 2)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    subparser = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
+    try:
+        return args.handler(subparser, args)
+    except JointformerError as error:
+        print(f"jointformer {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as error:
+        print(f"jointformer {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["build_parser", "main"]

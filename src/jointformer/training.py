@@ -1,0 +1,517 @@
+"""The training loop shared by stage 1 (JointFormer) and stage 2 (the refiner), following reference §4.
+
+One loop serves both stages; a :class:`Task` says what is trained, how its forward pass is run and which
+loss it minimises:
+
+- stage 1: the JointFormer, loss per layer output ``(MSE(pose, target) + MSE(error, |pose.detach() -
+  target|)) / 2`` averaged over the layer outputs (just the MSE without error prediction);
+- stage 2: the refiner on top of a fixed stage-1 network; loss ``MSE(refined, target)``. Two quirks of the
+  published script are reproduced by default (the stage-1 network stays in training mode, so its dropout is
+  on while the refiner trains; the gradient clip is applied to the stage-1 parameters, so the refiner's
+  gradients are never clipped); ``freeze_stage1_dropout`` and ``clip_refiner`` opt out.
+
+Recipe: AdamW (PyTorch defaults but ``lr``), cosine annealing over ``epochs × iterations`` stepped before
+every iteration but the first (so iteration k runs at the cosine's k-th value), gradient-norm clip 1.0 unless
+``max_norm`` is off, flip augmentation with probability 0.5 when ``augment`` is on. After every epoch the
+model is validated on the test subjects (Protocol #1/#2, no flip); ``ckpt_best.pth.tar`` keeps the best
+Protocol #1, ``ckpt_epoch_XXXX.pth.tar`` is a snapshot every ``snapshot`` epochs, ``ckpt_last.pth.tar`` holds
+everything needed to resume exactly (optimizer, scheduler and random-generator states).
+
+Poses: inputs (B, 17, 2) normalised screen coordinates, targets (B, 17, 3) metres, camera frame,
+root-relative. Batches are drawn by index from device-resident tensors.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from jointformer.checkpoint import load_stage1, read_checkpoint, save_checkpoint
+from jointformer.data.h36m import load_pose_sets
+from jointformer.data.poseset import PoseSet
+from jointformer.errors import JointformerError
+from jointformer.evaluation import autocast_context, evaluate_model, write_text_atomically
+from jointformer.models.jointformer import JointFormerConfig, LiftOutput, TwoStage, build_model
+
+
+@dataclass
+class TrainOptions:
+    """Everything about a run except the architecture. Defaults are the seed's flag defaults."""
+
+    stage: str = "stage1"  # "stage1" or "refine"
+    data_dir: str = "data"
+    dataset: str = "h36m"
+    keypoints: str = "gt"
+    actions: str = "*"
+    checkpoint: str = "checkpoint"
+    snapshot: int = 5
+    resume: str = ""
+    batch_size: int = 64
+    epochs: int = 100
+    lr: float = 1.0e-3
+    lr_decay: int = 100000  # accepted as published; the cosine schedule is always used
+    lr_gamma: float = 0.96  # accepted as published; the cosine schedule is always used
+    max_norm: bool = True
+    augment: bool = False
+    downsample: int = 1
+    num_workers: int = 8  # accepted; batches come from tensors, no loader workers are started
+    num_gpus: int = 1
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = False
+    compile: bool = False
+    pose_weights: str = ""
+    freeze_stage1_dropout: bool = False
+    clip_refiner: bool = False
+    stop_after_epoch: int = 0  # 0: run to ``epochs``; k: stop after epoch k, leaving ckpt_last to resume
+    eval_batch_size: int = 1024
+    run_dir: str = ""  # explicit run directory; default: a timestamped one under ``checkpoint``
+    progress: str = "auto"  # "auto" (bar on a terminal, lines otherwise), "bar", "lines", "none"
+
+
+@dataclass
+class TrainResult:
+    """What a finished run leaves: its directory, the best validation figures (mm) and the history."""
+
+    run_dir: Path
+    best_checkpoint: Path
+    last_checkpoint: Path
+    best_protocol1: float
+    best_protocol2: float
+    history: list[dict[str, float]] = field(default_factory=list)
+    model: nn.Module | None = None  # the trained model (stage 1, or TwoStage for the refiner), eval mode
+    parameter_digests: list[str] = field(default_factory=list)  # one per process of a distributed run
+
+
+@dataclass
+class Task:
+    """What one stage trains: ``trainable`` is optimised; ``forward(x)`` returns the outputs the loss
+    takes; ``evaluation_model`` is what validation runs; ``clip_parameters`` are clipped to norm 1."""
+
+    trainable: nn.Module
+    forward: Callable[[torch.Tensor], LiftOutput]
+    loss: Callable[[LiftOutput, torch.Tensor], torch.Tensor]
+    evaluation_model: nn.Module
+    clip_parameters: list[nn.Parameter]
+    set_train_mode: Callable[[], None]
+    config: JointFormerConfig
+    stage1_config: JointFormerConfig | None = None
+    stage1: nn.Module | None = None
+
+
+# --------------------------------------------------------------------------------------------- losses
+def stage1_loss(output: LiftOutput, target: torch.Tensor) -> torch.Tensor:
+    """Stage-1 loss (reference §4): per layer output, (MSE(pose, target) + MSE(error, |pose.detach() -
+    target|)) / 2, averaged over the outputs; the pose MSE alone without error prediction.
+
+    target: (B, 17, 3) metres, camera frame, root-relative.
+    """
+    errors = output.errors if output.errors is not None else [None] * len(output.poses)
+    total = 0.0
+    for pose, error in zip(output.poses, errors, strict=True):
+        pose_loss = nn.functional.mse_loss(pose.float(), target)
+        if error is None:
+            total = total + pose_loss
+        else:
+            true_error = (pose.detach().float() - target).abs()
+            total = total + (pose_loss + nn.functional.mse_loss(error.float(), true_error)) / 2
+    return total / len(output.poses)
+
+
+def refinement_loss(output: LiftOutput, target: torch.Tensor) -> torch.Tensor:
+    """Stage-2 loss: MSE of the refined pose (B, 17, 3) metres against the target."""
+    return nn.functional.mse_loss(output.pose.float(), target)
+
+
+# --------------------------------------------------------------------------------------------- tasks
+def build_task(options: TrainOptions, model_config: JointFormerConfig, device: torch.device) -> Task:
+    """The model(s), forward pass, loss and clipping of ``options.stage``."""
+    if options.stage == "stage1":
+        model = build_model(model_config).to(device)
+        return Task(trainable=model, forward=model, loss=stage1_loss, evaluation_model=model,
+                    clip_parameters=list(model.parameters()) if options.max_norm else [],
+                    set_train_mode=model.train, config=model_config)
+    if options.stage != "refine":
+        raise JointformerError(f"unknown stage {options.stage!r}: expected 'stage1' or 'refine'")
+    if not options.pose_weights:
+        raise JointformerError(
+            "the refiner needs the stage-1 weights: pass --pose_weights PATH (a stage-1 checkpoint, "
+            "published layout or ours)")
+    stage1 = load_stage1(options.pose_weights, map_location=device).to(device)
+    stage1.requires_grad_(False)
+    refiner = build_model(model_config).to(device)
+    two_stage = TwoStage(stage1, refiner)
+
+    def set_train_mode() -> None:
+        refiner.train()
+        # Published quirk: the stage-1 network stays in training mode (dropout on) unless opted out.
+        stage1.train(not options.freeze_stage1_dropout)
+
+    def forward(inputs_2d: torch.Tensor) -> LiftOutput:
+        with torch.no_grad():
+            first = stage1(inputs_2d)
+        return refiner(inputs_2d, first.pose, first.error)
+
+    # Published quirk: the clip is applied to the stage-1 gradients, which leaves the refiner unclipped.
+    clip = list(refiner.parameters()) if options.clip_refiner and options.max_norm else []
+    return Task(trainable=refiner, forward=forward, loss=refinement_loss, evaluation_model=two_stage,
+                clip_parameters=clip, set_train_mode=set_train_mode, config=model_config,
+                stage1_config=getattr(stage1, "config", None), stage1=stage1)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+def resolve_device(name: str) -> torch.device:
+    """"auto" -> CUDA when present, else CPU; anything else is passed to torch.device."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise JointformerError(f"--device {name}: CUDA is not available on this machine; use --device cpu")
+    return device
+
+
+def parameter_digest(module: nn.Module) -> str:
+    """SHA-256 of every parameter's bytes, in state-dict order: equal digests mean identical weights."""
+    digest = hashlib.sha256()
+    for name, tensor in module.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _new_run_dir(options: TrainOptions) -> Path:
+    if options.run_dir:
+        return Path(options.run_dir)
+    stamp = datetime.now().strftime("%Y-%m-%d-%H-%M-%S")
+    return Path(options.checkpoint) / f"{stamp}_{options.stage}_{options.keypoints}"
+
+
+def _write_metrics_csv(path: Path, history: list[dict[str, float]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(history[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(history)
+    write_text_atomically(path, buffer.getvalue())
+
+
+class _Progress:
+    """A tqdm bar on a terminal; periodic plain lines otherwise (logs, CI); or nothing."""
+
+    def __init__(self, mode: str, total: int, description: str, enabled: bool) -> None:
+        if mode == "auto":
+            mode = "bar" if sys.stderr.isatty() else "lines"
+        self.mode = mode if enabled else "none"
+        self.total, self.description = total, description
+        self.start = self.last_line = time.perf_counter()
+        self.bar = None
+        if self.mode == "bar":
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, desc=description, leave=False, dynamic_ncols=True)
+
+    def update(self, done: int, loss: float, lr: float, samples: int) -> None:
+        now = time.perf_counter()
+        rate = samples / max(now - self.start, 1e-9)
+        if self.bar is not None:
+            self.bar.set_postfix(loss=f"{loss:.5f}", lr=f"{lr:.2e}", samples_per_s=f"{rate:.0f}",
+                                 refresh=False)
+            self.bar.update(1)
+        elif self.mode == "lines" and (now - self.last_line > 15.0 or done == self.total):
+            self.last_line = now
+            print(f"{self.description} {done}/{self.total} loss {loss:.5f} lr {lr:.2e} "
+                  f"{rate:.0f} samples/s", flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# --------------------------------------------------------------------------------------------- loop
+def train_one_epoch(task: Task, train_set: PoseSet, optimizer: torch.optim.Optimizer,
+                    scheduler: torch.optim.lr_scheduler.LRScheduler, state: dict[str, Any],
+                    options: TrainOptions, generator: torch.Generator, flip_generator: torch.Generator,
+                    rank: int, world_size: int, forward: Callable[[torch.Tensor], LiftOutput],
+                    description: str) -> tuple[float, float]:
+    """One pass over this process's share of a shuffled epoch. Returns (mean loss, samples/s).
+
+    ``state["step"]`` counts iterations over the whole run (it drives the scheduler)."""
+    task.set_train_mode()
+    batches = [indices[rank::world_size] for indices in
+               train_set.shuffled_batches(options.batch_size * world_size, generator)]
+    batches = [indices for indices in batches if len(indices) > 0]
+    progress = _Progress(options.progress, len(batches), description, enabled=rank == 0)
+    loss_sum = torch.zeros((), dtype=torch.float64, device=train_set.device)
+    seen = 0
+    start = time.perf_counter()
+    for number, indices in enumerate(batches, start=1):
+        if state["step"] > 0:  # as published: the scheduler is first stepped at the second iteration
+            scheduler.step()
+        state["step"] += 1
+        inputs_2d, targets_3d = train_set.batch(indices)
+        if options.augment:
+            inputs_2d, targets_3d = train_set.random_flip(inputs_2d, targets_3d, flip_generator)
+        optimizer.zero_grad(set_to_none=True)
+        with autocast_context(train_set.device, options.amp):
+            output = forward(inputs_2d)
+        loss = task.loss(output, targets_3d)
+        loss.backward()
+        if task.clip_parameters:
+            nn.utils.clip_grad_norm_(task.clip_parameters, max_norm=1.0)
+        optimizer.step()
+        loss_sum += loss.detach().double() * len(indices)
+        seen += len(indices)
+        if progress.mode != "none" and (progress.mode == "bar" or number % 50 == 0 or number == len(batches)):
+            progress.update(number, float(loss_sum) / seen, optimizer.param_groups[0]["lr"], seen)
+    progress.close()
+    return float(loss_sum) / max(seen, 1), seen / max(time.perf_counter() - start, 1e-9)
+
+
+def _setup_distributed(rank: int, world_size: int, device: torch.device) -> torch.device:
+    if world_size == 1:
+        return device
+    backend = "nccl" if device.type == "cuda" else "gloo"
+    if not dist.is_initialized():
+        os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+        os.environ.setdefault("MASTER_PORT", "29517")
+        dist.init_process_group(backend, rank=rank, world_size=world_size)
+    if device.type == "cuda":
+        local_rank = int(os.environ.get("LOCAL_RANK", rank))
+        torch.cuda.set_device(local_rank)
+        return torch.device("cuda", local_rank)
+    return device
+
+
+def _gather_digests(module: nn.Module, world_size: int) -> list[str]:
+    digest = parameter_digest(module)
+    if world_size == 1:
+        return [digest]
+    gathered: list[str | None] = [None] * world_size
+    dist.all_gather_object(gathered, digest)
+    return [str(item) for item in gathered]
+
+
+def train(options: TrainOptions, model_config: JointFormerConfig,
+          pose_sets: tuple[PoseSet, PoseSet] | None = None, rank: int = 0,
+          world_size: int = 1) -> TrainResult:
+    """Run (or resume) one training run in this process; rank 0 writes every file.
+
+    ``pose_sets`` = (train, test) skips reading ``options.data_dir`` (used by the demo and tests).
+    """
+    device = _setup_distributed(rank, world_size, resolve_device(options.device))
+    torch.manual_seed(options.seed)
+    if pose_sets is None:
+        pose_sets = load_pose_sets(options.data_dir, options.keypoints, actions=options.actions,
+                                   downsample=options.downsample)
+    train_set, test_set = (pose_set.to(device) for pose_set in pose_sets)
+    if len(train_set) == 0:
+        raise JointformerError("the training set is empty: check --actions and the data directory")
+
+    task = build_task(options, model_config, device)
+    optimizer = torch.optim.AdamW(task.trainable.parameters(), lr=options.lr)
+    iterations = math.ceil(len(train_set) / (options.batch_size * world_size))
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=options.epochs * iterations)
+    generator = torch.Generator().manual_seed(options.seed)
+    flip_generator = torch.Generator().manual_seed(options.seed + 1000 * (rank + 1))
+    state: dict[str, Any] = {"step": 0, "epoch": 0, "best_protocol1": math.inf, "best_protocol2": math.inf,
+                             "history": []}
+
+    if options.resume:
+        run_dir = Path(options.resume).parent
+        _restore(options.resume, task, optimizer, scheduler, generator, flip_generator, state, device)
+    else:
+        run_dir = _new_run_dir(options)
+    if rank > 0 and not options.resume:
+        torch.manual_seed(options.seed + rank)  # same initial weights on every rank, own dropout stream
+
+    forward: Callable[[torch.Tensor], LiftOutput] = task.forward
+    if world_size > 1:
+        # With intermediate supervision the last layer's feedback projection (intermediate_enc.<last>) feeds
+        # nothing that reaches an output, so DDP must be told that some parameters get no gradient.
+        wrapped = DistributedDataParallel(task.trainable, find_unused_parameters=True)
+        if options.stage == "stage1":
+            forward = wrapped
+        else:
+            stage1 = task.stage1
+            assert stage1 is not None
+
+            def forward(inputs_2d: torch.Tensor) -> LiftOutput:
+                with torch.no_grad():
+                    first = stage1(inputs_2d)
+                return wrapped(inputs_2d, first.pose, first.error)
+    if options.compile:
+        forward = torch.compile(forward)
+
+    if rank == 0:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        resolved = {"train": asdict(options), "model": asdict(model_config),
+                    "stage1_model": asdict(task.stage1_config) if task.stage1_config else None,
+                    "world_size": world_size, "device": str(device),
+                    "train_poses": len(train_set), "test_poses": len(test_set)}
+        write_text_atomically(run_dir / "config.json", json.dumps(resolved, indent=2) + "\n")
+        print(f"==> run directory: {run_dir}", flush=True)
+    writer = _tensorboard_writer(run_dir) if rank == 0 else None
+
+    input_stats = train_set.input_statistics()
+    last_epoch = options.epochs if not options.stop_after_epoch else min(options.epochs,
+                                                                         options.stop_after_epoch)
+    digests: list[str] = []
+    for epoch in range(state["epoch"], last_epoch):
+        started = time.perf_counter()
+        loss, samples_per_s = train_one_epoch(
+            task, train_set, optimizer, scheduler, state, options, generator, flip_generator, rank,
+            world_size, forward, description=f"{options.stage} epoch {epoch + 1}/{options.epochs}")
+        state["epoch"] = epoch + 1
+        digests = _gather_digests(task.trainable, world_size)
+        if rank != 0:
+            continue
+        validation = evaluate_model(task.evaluation_model, test_set, flip=False,
+                                    batch_size=options.eval_batch_size, amp=options.amp)
+        protocol1, protocol2 = validation.overall_protocol1, validation.overall_protocol2
+        row = {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"], "train_loss": loss,
+               "val_protocol1_mm": protocol1, "val_protocol2_mm": protocol2,
+               "samples_per_s": samples_per_s, "seconds": time.perf_counter() - started}
+        state["history"].append(row)
+        print(f"==> {options.stage} epoch {epoch + 1}/{options.epochs}: loss {loss:.6f}, validation "
+              f"P1 {protocol1:.2f} mm, P2 {protocol2:.2f} mm, {samples_per_s:.0f} samples/s", flush=True)
+        if writer is not None:
+            for key, value in row.items():
+                writer.add_scalar(key, value, global_step=state["step"])
+        improved = validation.overall_protocol1 < state["best_protocol1"]
+        if improved:
+            state["best_protocol1"] = validation.overall_protocol1
+            state["best_protocol2"] = validation.overall_protocol2
+        checkpoint_fields = _checkpoint_fields(task, optimizer, scheduler, generator, flip_generator, state,
+                                               validation.overall_protocol1, input_stats)
+        checkpoint_fields["extra"]["parameter_digests"] = digests
+        if improved:
+            save_checkpoint(run_dir / "ckpt_best.pth.tar", **checkpoint_fields)
+        if (epoch + 1) % options.snapshot == 0:
+            save_checkpoint(run_dir / f"ckpt_epoch_{epoch + 1:04d}.pth.tar", **checkpoint_fields)
+        save_checkpoint(run_dir / "ckpt_last.pth.tar", **checkpoint_fields)
+        _write_metrics_csv(run_dir / "metrics.csv", state["history"])
+
+    if writer is not None:
+        writer.close()
+    if rank == 0 and state["history"]:
+        from jointformer.visualization import plot_training_curves
+        plot_training_curves(run_dir / "training_curves.png", state["history"])
+    task.evaluation_model.eval()
+    return TrainResult(run_dir=run_dir, best_checkpoint=run_dir / "ckpt_best.pth.tar",
+                       last_checkpoint=run_dir / "ckpt_last.pth.tar",
+                       best_protocol1=state["best_protocol1"], best_protocol2=state["best_protocol2"],
+                       history=list(state["history"]), model=task.evaluation_model, parameter_digests=digests)
+
+
+def _tensorboard_writer(run_dir: Path) -> Any:
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:  # tensorboard is an optional extra; the CSV and PNG logs are always written
+        print("==> tensorboard is not installed (pip install 'jointformer[tensorboard]'): "
+              "no event files, metrics.csv is written as always", flush=True)
+        return None
+    return SummaryWriter(log_dir=str(run_dir))
+
+
+def _checkpoint_fields(task: Task, optimizer: torch.optim.Optimizer,
+                       scheduler: torch.optim.lr_scheduler.LRScheduler, generator: torch.Generator,
+                       flip_generator: torch.Generator, state: dict[str, Any], error: float,
+                       input_stats: dict[str, Any]) -> dict[str, Any]:
+    extra = {
+        "scheduler": scheduler.state_dict(),
+        "rng": {"torch": torch.get_rng_state(), "shuffle": generator.get_state(),
+                "flip": flip_generator.get_state(),
+                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
+        "best_protocol1": state["best_protocol1"], "best_protocol2": state["best_protocol2"],
+        "history": state["history"], "input_stats": input_stats,
+    }
+    fields: dict[str, Any] = {
+        "state_dict": task.trainable.state_dict(), "config": task.config, "epoch": state["epoch"],
+        "lr": optimizer.param_groups[0]["lr"], "step": state["step"], "optimizer": optimizer.state_dict(),
+        "error": error, "extra": extra,
+    }
+    if task.stage1 is not None:
+        fields["jt_state_dict"] = task.stage1.state_dict()
+        fields["jt_config"] = task.stage1_config
+    return fields
+
+
+def _restore(path: str, task: Task, optimizer: torch.optim.Optimizer,
+             scheduler: torch.optim.lr_scheduler.LRScheduler, generator: torch.Generator,
+             flip_generator: torch.Generator, state: dict[str, Any], device: torch.device) -> None:
+    checkpoint = read_checkpoint(path, map_location=device)
+    missing = [key for key in ("scheduler", "rng") if key not in checkpoint]
+    if missing:
+        raise JointformerError(
+            f"{path}: cannot resume exactly, the checkpoint lacks {missing} (a published checkpoint or a "
+            f"best/snapshot file of an old run); resume from the run's ckpt_last.pth.tar")
+    task.trainable.load_state_dict(checkpoint["state_dict"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    scheduler.load_state_dict(checkpoint["scheduler"])
+    rng = checkpoint["rng"]
+    torch.set_rng_state(rng["torch"].cpu())
+    generator.set_state(rng["shuffle"].cpu())
+    flip_generator.set_state(rng["flip"].cpu())
+    if rng.get("cuda") and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([state_.cpu() for state_ in rng["cuda"]])
+    state.update(step=int(checkpoint["step"]), epoch=int(checkpoint["epoch"]),
+                 best_protocol1=float(checkpoint["best_protocol1"]),
+                 best_protocol2=float(checkpoint["best_protocol2"]), history=list(checkpoint["history"]))
+
+
+# --------------------------------------------------------------------------------------------- launch
+def _worker(rank: int, world_size: int, port: int, options: TrainOptions,
+            model_config: JointFormerConfig) -> None:
+    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ["MASTER_PORT"] = str(port)
+    try:
+        train(options, model_config, rank=rank, world_size=world_size)
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def launch(options: TrainOptions, model_config: JointFormerConfig) -> TrainResult | None:
+    """Start training the way the user asked: under ``torchrun`` (WORLD_SIZE in the environment), as
+    ``--num_gpus N`` processes spawned here (NCCL on GPUs, gloo on CPU), or in this process.
+
+    Returns the result in this process (rank 0 of torchrun or a single process); None after a spawn.
+    """
+    if "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1:
+        rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+        try:
+            return train(options, model_config, rank=rank, world_size=world_size)
+        finally:
+            if dist.is_initialized():
+                dist.destroy_process_group()
+    if options.num_gpus > 1:
+        device = resolve_device(options.device)
+        if device.type == "cuda" and torch.cuda.device_count() < options.num_gpus:
+            raise JointformerError(f"--num_gpus {options.num_gpus}: only {torch.cuda.device_count()} "
+                                   f"CUDA devices are visible")
+        if not options.run_dir and not options.resume:
+            # All processes must agree on the directory that rank 0 writes.
+            options = replace(options, run_dir=str(_new_run_dir(options)))
+        import socket
+
+        with socket.socket() as probe:  # a free port for the process group's rendezvous
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        torch.multiprocessing.spawn(_worker, args=(options.num_gpus, port, options, model_config),
+                                    nprocs=options.num_gpus, join=True)
+        return None
+    return train(options, model_config)
