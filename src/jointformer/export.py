@@ -1,0 +1,53 @@
+"""ONNX export of a lifter: the model with its input normalisation and flip test, dynamic batch size.
+
+The exported graph is :class:`jointformer.lifting.LiftingModel` with the per-pose extent computed inside:
+
+- input ``keypoints``: (B, 17, 2) float32 pixels, Human3.6M joint order, no missing joints (convert other
+  layouts and fill missing joints first, as :class:`jointformer.lifting.Lifter` does);
+- outputs ``pose_3d``: (B, 17, 3) float32 metres, camera frame, root-relative; ``error_mm``: (B, 17)
+  float32 predicted per-joint error in millimetres (zeros for a model without an error head).
+
+It needs the optional ``onnx``/``onnxscript`` packages (``pip install 'jointformer[export]'``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from jointformer.errors import JointformerError
+from jointformer.lifting import Lifter
+
+MIN_OPSET = 17
+
+
+def export_onnx(lifter: Lifter, path: str | Path, opset: int = 18, flip_test: bool = True) -> Path:
+    """Write ``lifter``'s model with its normalisation to ``path`` (atomically). Returns the path."""
+    if opset < MIN_OPSET:
+        raise JointformerError(f"--opset {opset}: the export needs opset {MIN_OPSET} or newer")
+    try:
+        import onnx  # noqa: F401  (checked here to give an actionable message)
+        import onnxscript  # noqa: F401
+    except ImportError as error:
+        raise JointformerError(f"ONNX export needs the onnx and onnxscript packages ({error}); install them "
+                               f"with pip install 'jointformer[export]'") from error
+    module = lifter.lifting_model(flip_test=flip_test).cpu().eval()
+    example = torch.rand(4, 17, 2) * 300 + 300
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".onnx")
+    os.close(descriptor)
+    try:
+        batch = torch.export.Dim("batch", min=1)
+        program = torch.onnx.export(module, (example,), dynamic_shapes=({0: batch},), opset_version=opset,
+                                    input_names=["keypoints"], output_names=["pose_3d", "error_mm"],
+                                    dynamo=True, verbose=False)
+        program.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,204 @@
+"""Lifting anyone's keypoints: equivalence with the evaluation protocol, camera invariance, layouts,
+missing joints, output files, the command line and ONNX parity."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from jointformer.data.camera import CAMERA_ORDER, h36m_cameras, image_coordinates
+from jointformer.data.h36m import load_pose_sets
+from jointformer.errors import InputError
+from jointformer.evaluation import evaluate_model, predict_poses
+from jointformer.layouts import LAYOUTS, from_h36m, to_h36m
+from jointformer.lifting import Lifter, write_lift_output
+from jointformer.models.jointformer import JointFormerConfig
+from jointformer.training import TrainOptions, train
+
+SMALL = JointFormerConfig(hid_dim=32, num_layers=2, d_inner=64, num_heads=2, d_head=16, pred_dropout=0.1)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tiny_data_dir):
+    """A small stage-1 model trained briefly on the tiny embedded data set, and that data's test set."""
+    pose_sets = load_pose_sets(tiny_data_dir, "gt")
+    run_dir = tmp_path_factory.mktemp("lift_model")
+    options = TrainOptions(data_dir=str(tiny_data_dir), batch_size=64, epochs=4, lr=2e-3, augment=True,
+                           device="cpu", run_dir=str(run_dir), progress="none")
+    result = train(options, SMALL, pose_sets=pose_sets)
+    return result.best_checkpoint, pose_sets[1]
+
+
+def pixels_of(test_set, camera_index: int):
+    """The test poses of one camera in pixels (all of them share that camera's resolution)."""
+    camera = h36m_cameras("S9")[camera_index]
+    chosen = test_set.select(test_set.camera == camera_index)
+    return chosen, image_coordinates(chosen.inputs_2d.double().numpy(), camera.res_w, camera.res_h), camera
+
+
+def mpjpe_mm(predicted: np.ndarray, target: np.ndarray) -> float:
+    return float(np.linalg.norm(predicted - target, axis=-1).mean() * 1000)
+
+
+def test_screen_normalisation_reproduces_the_evaluation_exactly(trained):
+    checkpoint, test_set = trained
+    lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
+    chosen, pixels, camera = pixels_of(test_set, 0)
+    result = lifter.lift(pixels, image_size=(camera.res_w, camera.res_h), layout="h36m",
+                         normalization="screen", sequence=False)
+    with torch.no_grad():
+        expected = predict_poses(lifter.model, chosen.inputs_2d, chosen, flip=True).numpy()
+    assert np.abs(result.poses_3d - expected).max() < 1e-5
+    assert result.poses_3d.shape == (len(chosen), 17, 3) and result.errors_mm.shape == (len(chosen), 17)
+    assert np.all(result.errors_mm > 0)
+    assert not result.filled.any()
+
+
+def test_lift_recovers_projected_poses_within_the_models_test_error(trained):
+    checkpoint, test_set = trained
+    lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
+    model_error = evaluate_model(lifter.model, test_set, flip=True).overall_protocol1
+    errors = []
+    for camera_index in range(len(CAMERA_ORDER)):
+        chosen, pixels, _ = pixels_of(test_set, camera_index)
+        result = lifter.lift(pixels, layout="h36m", sequence=False)  # default: extent normalisation
+        errors.append(mpjpe_mm(result.poses_3d, chosen.targets_3d.double().numpy()))
+    assert np.mean(errors) < 1.25 * model_error, (errors, model_error)
+
+
+@pytest.mark.parametrize(("name", "scale", "offset"), [
+    ("portrait phone 1080x1920", 1.9, (40.0, 700.0)),
+    ("4K landscape", 3.6, (1500.0, 300.0)),
+    ("small person far away", 0.15, (820.0, 90.0)),
+])
+def test_rescaled_and_moved_keypoints_lift_to_the_same_pose(trained, name, scale, offset):
+    checkpoint, test_set = trained
+    lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
+    _, pixels, _ = pixels_of(test_set, 1)
+    pixels = pixels[:64]
+    original = lifter.lift(pixels, layout="h36m", sequence=False)
+    moved = lifter.lift(pixels * scale + np.array(offset), layout="h36m", sequence=False)
+    assert np.abs(moved.poses_3d - original.poses_3d).max() < 1e-4, name
+    assert np.abs(moved.errors_mm - original.errors_mm).max() < 1e-2, name
+
+
+@pytest.mark.parametrize("layout", sorted(name for name in LAYOUTS if name != "h36m"))
+def test_every_layout_lifts(trained, layout):
+    checkpoint, test_set = trained
+    lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
+    _, pixels, _ = pixels_of(test_set, 2)
+    keypoints = from_h36m(pixels[:20], layout)
+    _, valid = to_h36m(keypoints, layout)
+    if not valid.all():  # built from joints H36M has no counterpart for (eyes, ears): missing here
+        with pytest.raises(InputError, match="missing joints"):
+            lifter.lift(keypoints[:1], layout=layout)
+    result = lifter.lift(keypoints, layout=layout, sequence=False, allow_missing=True)
+    assert result.poses_3d.shape == (20, 17, 3) and np.isfinite(result.poses_3d).all()
+
+
+def test_missing_joint_in_a_sequence_is_interpolated_and_flagged(trained):
+    checkpoint, test_set = trained
+    lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
+    _, pixels, _ = pixels_of(test_set, 0)
+    track = pixels[:10].copy()
+    scores = np.ones(track.shape[:2])
+    scores[3:6, 13] = 0.05  # LWrist undetected in frames 3-5
+    result = lifter.lift(track, layout="h36m", scores=scores, min_score=0.3, sequence=True)
+    assert result.filled[3:6, 13].all() and result.filled.sum() == 3
+    expected = track[2, 13] + (track[6, 13] - track[2, 13]) * (4 - 2) / 4
+    assert np.allclose(result.keypoints_2d[4, 13], expected)
+
+
+def test_single_image_with_a_missing_joint_is_an_error_naming_it(trained):
+    checkpoint, test_set = trained
+    lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
+    _, pixels, _ = pixels_of(test_set, 0)
+    pose = pixels[0].copy()
+    pose[16] = np.nan
+    with pytest.raises(InputError, match="RWrist"):
+        lifter.lift(pose, layout="h36m")
+    result = lifter.lift(pose, layout="h36m", allow_missing=True)
+    assert result.filled[0, 16] and result.filled.sum() == 1
+    assert np.isfinite(result.keypoints_2d).all()
+
+
+def test_output_files_follow_the_documented_schema(trained, tmp_path):
+    checkpoint, test_set = trained
+    lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
+    _, pixels, _ = pixels_of(test_set, 0)
+    result = lifter.lift(pixels[:5], layout="h36m")
+
+    class Track:
+        track_id, frame_ids, is_sequence = "0", list(range(5)), True
+
+    metadata = {"checkpoint": str(checkpoint)}
+    document_path = write_lift_output(tmp_path / "out.json", [Track], [result], metadata)
+    document = json.loads(document_path.read_text())
+    assert document["format"] == "jointformer-lift" and document["version"] == 1
+    assert document["units"] == "m" and document["error_units"] == "mm"
+    assert len(document["joint_names"]) == 17 and "camera" in document["frame"]
+    frame = document["tracks"][0]["frames"][4]
+    assert frame["frame_id"] == 4 and np.array(frame["pose_3d"]).shape == (17, 3)
+    assert len(frame["error_mm"]) == 17 and len(frame["filled"]) == 17
+    assert np.allclose(frame["pose_3d"], result.poses_3d[4], atol=1e-6)
+    arrays = np.load(write_lift_output(tmp_path / "out.npz", [Track], [result], {}))
+    assert arrays["poses_3d"].shape == (5, 17, 3)
+    assert arrays["frame_ids"].tolist() == ["0", "1", "2", "3", "4"]
+    with pytest.raises(InputError, match=r"\.json or \.npz"):
+        write_lift_output(tmp_path / "out.txt", [Track], [result], {})
+    assert not (tmp_path / "out.txt").exists()
+
+
+def test_lift_command_on_a_coco_results_file(trained, tmp_path):
+    from jointformer.cli import main
+
+    checkpoint, test_set = trained
+    _, pixels, _ = pixels_of(test_set, 3)
+    coco = from_h36m(pixels[:12], "coco")
+    coco[..., 1:5, :] = coco[..., :1, :]  # eyes and ears at the nose: the head is synthesised from them
+    entries = [{"image_id": frame, "category_id": 1, "track_id": 7, "score": 0.9,
+                "keypoints": np.concatenate([coco[frame], np.ones((17, 1))], axis=1).ravel().tolist()}
+               for frame in range(12)]
+    source = tmp_path / "people.json"
+    source.write_text(json.dumps(entries))
+    out = tmp_path / "lifted.json"
+    status = main(["lift", str(source), "--checkpoint", str(checkpoint), "--layout", "coco",
+                   "--image-size", "1000", "1000", "--out", str(out), "--plot", str(tmp_path / "poses.png"),
+                   "--gif", str(tmp_path / "poses.gif"), "--html", str(tmp_path / "poses.html"), "--smooth"])
+    assert status == 0
+    document = json.loads(out.read_text())
+    assert document["tracks"][0]["track_id"] == "7" and len(document["tracks"][0]["frames"]) == 12
+    assert document["smoothed"] is True and "Head" in document["synthesized_joints"]
+    for name in ("poses.png", "poses.gif", "poses.html"):
+        assert (tmp_path / name).stat().st_size > 5000, name
+
+
+def test_lift_command_rejects_a_malformed_file_and_writes_nothing(trained, tmp_path, capsys):
+    from jointformer.cli import main
+
+    checkpoint, _ = trained
+    source = tmp_path / "broken.json"
+    source.write_text('[{"image_id": 1, "keypoints": [1, 2]}]')
+    out = tmp_path / "lifted.json"
+    assert main(["lift", str(source), "--checkpoint", str(checkpoint), "--out", str(out)]) == 2
+    assert "broken.json" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_onnx_export_matches_pytorch(trained, tmp_path):
+    onnxruntime = pytest.importorskip("onnxruntime", reason="onnxruntime comes with the [dev] extra")
+    from jointformer.cli import main
+
+    checkpoint, test_set = trained
+    path = tmp_path / "lifter.onnx"
+    assert main(["export", str(checkpoint), "--onnx", str(path)]) == 0
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    _, pixels, _ = pixels_of(test_set, 0)
+    for count in (1, 37):
+        keypoints = pixels[:count].astype(np.float32)
+        pose, error = session.run(None, {"keypoints": keypoints})
+        expected = Lifter.from_checkpoint(checkpoint, device="cpu").lift(keypoints, layout="h36m",
+                                                                         sequence=False)
+        assert np.abs(pose - expected.poses_3d).max() < 1e-4
+        assert np.abs(error - expected.errors_mm).max() < 1e-1  # mm
