@@ -1,0 +1,180 @@
+"""Speed of the published stage-1 JointFormer on this machine's CPU.
+
+    python benchmarks/model_speed.py [--repeats N] [--compile] [--threads N]
+
+Prints, for the published stage-1 configuration (hid 64, 4 layers, d_inner 512, 8 heads of 64,
+intermediate supervision, error prediction, conv embedding):
+
+- forward samples/s at batch 1024, eval mode, no grad, float32 and bfloat16 autocast;
+- training-step samples/s at batch 256, float32: forward, the stage-1 loss, backward, AdamW step;
+- the achieved GFLOP/s of each, and its ratio to a 4096 x 4096 matrix multiply of the same precision
+  measured in the same run.
+
+Every figure is the median of ``--repeats`` timed runs after warm-up runs; torch's default thread count is
+used unless ``--threads`` sets another (one thread gives a per-core figure that suffers less when other
+processes share the machine). FLOPs are counted analytically (2 per multiply-add of every matrix product,
+attention included; element-wise work is not counted) and cross-checked against torch.utils.flop_counter,
+which misses the fused attention kernel. A training step is counted as 3 forward passes (the backward pass
+computes two products per forward product). The machine may be shared: the load average before and after
+is printed, and figures taken under load are low.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from jointformer.models.jointformer import JointFormer, JointFormerConfig, LiftOutput, build_model
+
+FORWARD_BATCH = 1024
+TRAIN_BATCH = 256
+MATMUL_SIZE = 4096
+TARGETS = {"forward float32": 3000.0, "forward bfloat16": 6000.0, "train step float32": 1000.0}
+
+
+def forward_flops(config: JointFormerConfig) -> int:
+    """Multiply-add FLOPs (x2) of one sample's forward pass, embedding to output heads."""
+    joints, features, width = config.num_joints, config.in_features, config.hid_dim
+    attention_width = config.num_heads * config.d_head
+    if config.embedding_type == "conv":
+        embedding = 2 * joints * features * width
+    elif config.embedding_type == "linear":
+        embedding = 2 * (joints * features) * (joints * width)
+    else:  # two F -> d maps, then two J x J mixes
+        embedding = 2 * 2 * joints * features * width + 2 * 2 * joints * joints * width
+    per_layer = (
+        2 * joints * width * 3 * attention_width  # q, k, v projections
+        + 2 * 2 * config.num_heads * joints * joints * config.d_head  # scores and weighted values
+        + 2 * joints * attention_width * width  # output projection
+        + 2 * 2 * joints * width * config.d_inner  # feed-forward
+    )
+    head = 2 * (joints * width) * (joints * 3)
+    heads_per_output = 1 + int(config.error_prediction)
+    if config.intermediate:
+        heads = config.num_layers * (heads_per_output * head + head)  # + intermediate_enc (J*3 -> J*d)
+    else:
+        heads = heads_per_output * head
+    return embedding + config.num_layers * per_layer + heads
+
+
+def stage1_loss(output: LiftOutput, target: torch.Tensor) -> torch.Tensor:
+    """Per output: (MSE(pose, target) + MSE(error, |pose.detach() - target|)) / 2, averaged over outputs.
+
+    target: (B, J, 3) metres, camera frame, root-relative. (The training module owns the real loss.)
+    """
+    assert output.errors is not None
+    losses = [
+        (torch.nn.functional.mse_loss(pose, target)
+         + torch.nn.functional.mse_loss(error, (pose.detach() - target).abs())) / 2
+        for pose, error in zip(output.poses, output.errors, strict=True)
+    ]
+    return torch.stack(losses).mean()
+
+
+def median_seconds(function: Callable[[], object], repeats: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def matmul_gflops(dtype: torch.dtype, repeats: int) -> float:
+    a = torch.randn(MATMUL_SIZE, MATMUL_SIZE).to(dtype)
+    b = torch.randn(MATMUL_SIZE, MATMUL_SIZE).to(dtype)
+    seconds = median_seconds(lambda: torch.mm(a, b), repeats, warmup=1)
+    return 2 * MATMUL_SIZE**3 / seconds / 1e9
+
+
+def forward_seconds(model: torch.nn.Module, x: torch.Tensor, repeats: int, bfloat16: bool) -> float:
+    def run() -> None:
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
+            model(x)
+
+    return median_seconds(run, repeats)
+
+
+def train_step_seconds(model: JointFormer, repeats: int) -> float:
+    generator = torch.Generator().manual_seed(0)
+    x = torch.rand(TRAIN_BATCH, model.config.num_joints, 2, generator=generator) * 2 - 1
+    target = torch.randn(TRAIN_BATCH, model.config.num_joints, 3, generator=generator) * 0.3
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    model.train()
+
+    def step() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        stage1_loss(model(x), target).backward()
+        optimizer.step()
+
+    seconds = median_seconds(step, repeats)
+    model.eval()
+    return seconds
+
+
+def counted_forward_flops(model: torch.nn.Module, x: torch.Tensor) -> int:
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(x)
+    return counter.get_total_flops() // x.shape[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs per figure (median reported)")
+    parser.add_argument("--compile", action="store_true", help="also time a torch.compile'd forward")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
+    args = parser.parse_args(argv)
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error(f"--threads must be at least 1, got {args.threads}")
+        torch.set_num_threads(args.threads)
+
+    torch.manual_seed(0)
+    config = JointFormerConfig()
+    model = build_model(config).eval()
+    x = torch.rand(FORWARD_BATCH, config.num_joints, 2, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    flops = forward_flops(config)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average before "
+          f"{os.getloadavg()[0]:.2f}")
+    print(f"published stage-1 model: {sum(p.numel() for p in model.parameters()):,} parameters, "
+          f"{flops / 1e6:.2f} MFLOP per sample forward (flop_counter without fused attention: "
+          f"{counted_forward_flops(model, x[:8]) / 1e6:.2f})")
+
+    peak32 = matmul_gflops(torch.float32, args.repeats)
+    peak16 = matmul_gflops(torch.bfloat16, args.repeats)
+    print(f"matmul {MATMUL_SIZE}^2: float32 {peak32:.0f} GFLOP/s, bfloat16 {peak16:.0f} GFLOP/s")
+
+    rows = []
+    seconds = forward_seconds(model, x, args.repeats, bfloat16=False)
+    rows.append(("forward float32", FORWARD_BATCH, seconds, flops, peak32))
+    seconds = forward_seconds(model, x, args.repeats, bfloat16=True)
+    rows.append(("forward bfloat16", FORWARD_BATCH, seconds, flops, peak16))
+    if args.compile:
+        compiled = torch.compile(model)
+        seconds = forward_seconds(compiled, x, args.repeats, bfloat16=False)
+        rows.append(("forward float32 compiled", FORWARD_BATCH, seconds, flops, peak32))
+    seconds = train_step_seconds(model, args.repeats)
+    rows.append(("train step float32", TRAIN_BATCH, seconds, 3 * flops, peak32))
+
+    print(f"{'':26s} {'batch':>6s} {'ms':>8s} {'samples/s':>10s} {'GFLOP/s':>8s} {'of matmul':>9s}  target")
+    for name, batch, seconds, sample_flops, peak in rows:
+        rate = batch / seconds
+        achieved = sample_flops * rate / 1e9
+        target = TARGETS.get(name)
+        verdict = "" if target is None else f">= {target:,.0f}: {'met' if rate >= target else 'missed'}"
+        print(f"{name:26s} {batch:6d} {seconds * 1e3:8.1f} {rate:10.0f} {achieved:8.1f} "
+              f"{achieved / peak:9.2f}  {verdict}")
+    print(f"load average after {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
