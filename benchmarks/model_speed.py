@@ -1,12 +1,15 @@
-"""Speed of the published stage-1 JointFormer on this machine's CPU.
+"""Speed of the published JointFormer models on this machine's CPU.
 
-    python benchmarks/model_speed.py [--repeats N] [--compile] [--threads N]
+    python benchmarks/model_speed.py [--model stage1|refiner] [--repeats N] [--compile] [--threads N]
 
 Prints, for the published stage-1 configuration (hid 64, 4 layers, d_inner 512, 8 heads of 64,
-intermediate supervision, error prediction, conv embedding):
+intermediate supervision, error prediction, conv embedding) or, with ``--model refiner``, the published
+refiner (hid 256, 2 layers, d_inner 1024, 8 heads of 64, fed through its own forward with the 2D input,
+a stage-1 pose and a stage-1 error):
 
 - forward samples/s at batch 1024, eval mode, no grad, float32 and bfloat16 autocast;
-- training-step samples/s at batch 256, float32: forward, the stage-1 loss, backward, AdamW step;
+- training-step samples/s at batch 256, float32: forward, the loss (stage 1: poses and errors; refiner:
+  pose MSE), backward, AdamW step;
 - the achieved GFLOP/s of each, and its ratio to a 4096 x 4096 matrix multiply of the same precision
   measured in the same run.
 
@@ -15,8 +18,10 @@ used unless ``--threads`` sets another (one thread gives a per-core figure that 
 processes share the machine). FLOPs are counted analytically (2 per multiply-add of every matrix product,
 attention included; element-wise work is not counted) and cross-checked against torch.utils.flop_counter,
 which misses the fused attention kernel. A training step is counted as 3 forward passes (the backward pass
-computes two products per forward product). The machine may be shared: the load average before and after
-is printed, and figures taken under load are low.
+computes two products per forward product). The count is that of the textbook attention (q/k/v and output
+projections); where the model folds the projections per head (see ``MultiHeadSelfAttention``) it does
+fewer, so the GFLOP/s column is then an effective rate and the flop_counter figure is lower. The machine
+may be shared: the load average before and after is printed, and figures taken under load are low.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ FORWARD_BATCH = 1024
 TRAIN_BATCH = 256
 MATMUL_SIZE = 4096
 TARGETS = {"forward float32": 3000.0, "forward bfloat16": 6000.0, "train step float32": 1000.0}
+"""Targets for the published stage-1 model; the refiner has none."""
 
 
 def forward_flops(config: JointFormerConfig) -> int:
@@ -77,6 +83,20 @@ def stage1_loss(output: LiftOutput, target: torch.Tensor) -> torch.Tensor:
     return torch.stack(losses).mean()
 
 
+def training_loss(output: LiftOutput, target: torch.Tensor) -> torch.Tensor:
+    """The stage-1 loss for a model with error heads, else the MSE of the final pose (a refiner)."""
+    if output.errors is None:
+        return torch.nn.functional.mse_loss(output.pose, target)
+    return stage1_loss(output, target)
+
+
+def run_model(model: JointFormer, x: torch.Tensor) -> LiftOutput:
+    """x: (B, J, F) model inputs; a refiner's F = 8 features are split into its three arguments."""
+    if model.config.kind == "refiner":  # also true of a torch.compile'd refiner, which forwards .config
+        return model(x[..., :2], x[..., 2:5], x[..., 5:])
+    return model(x)
+
+
 def median_seconds(function: Callable[[], object], repeats: int, warmup: int = 2) -> float:
     for _ in range(warmup):
         function()
@@ -95,24 +115,25 @@ def matmul_gflops(dtype: torch.dtype, repeats: int) -> float:
     return 2 * MATMUL_SIZE**3 / seconds / 1e9
 
 
-def forward_seconds(model: torch.nn.Module, x: torch.Tensor, repeats: int, bfloat16: bool) -> float:
+def forward_seconds(model: JointFormer, x: torch.Tensor, repeats: int, bfloat16: bool) -> float:
     def run() -> None:
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
-            model(x)
+            run_model(model, x)
 
     return median_seconds(run, repeats)
 
 
 def train_step_seconds(model: JointFormer, repeats: int) -> float:
     generator = torch.Generator().manual_seed(0)
-    x = torch.rand(TRAIN_BATCH, model.config.num_joints, 2, generator=generator) * 2 - 1
+    shape = (TRAIN_BATCH, model.config.num_joints, model.config.in_features)
+    x = torch.rand(shape, generator=generator) * 2 - 1
     target = torch.randn(TRAIN_BATCH, model.config.num_joints, 3, generator=generator) * 0.3
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     model.train()
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
-        stage1_loss(model(x), target).backward()
+        training_loss(run_model(model, x), target).backward()
         optimizer.step()
 
     seconds = median_seconds(step, repeats)
@@ -120,14 +141,16 @@ def train_step_seconds(model: JointFormer, repeats: int) -> float:
     return seconds
 
 
-def counted_forward_flops(model: torch.nn.Module, x: torch.Tensor) -> int:
+def counted_forward_flops(model: JointFormer, x: torch.Tensor) -> int:
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(x)
+        run_model(model, x)
     return counter.get_total_flops() // x.shape[0]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", choices=("stage1", "refiner"), default="stage1",
+                        help="published configuration to time (default: stage1)")
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per figure (median reported)")
     parser.add_argument("--compile", action="store_true", help="also time a torch.compile'd forward")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
@@ -138,13 +161,14 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
 
     torch.manual_seed(0)
-    config = JointFormerConfig()
+    config = JointFormerConfig() if args.model == "stage1" else JointFormerConfig.published_refiner()
     model = build_model(config).eval()
-    x = torch.rand(FORWARD_BATCH, config.num_joints, 2, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    x = torch.rand(FORWARD_BATCH, config.num_joints, config.in_features,
+                   generator=torch.Generator().manual_seed(1)) * 2 - 1
     flops = forward_flops(config)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average before "
           f"{os.getloadavg()[0]:.2f}")
-    print(f"published stage-1 model: {sum(p.numel() for p in model.parameters()):,} parameters, "
+    print(f"published {args.model} model: {sum(p.numel() for p in model.parameters()):,} parameters, "
           f"{flops / 1e6:.2f} MFLOP per sample forward (flop_counter without fused attention: "
           f"{counted_forward_flops(model, x[:8]) / 1e6:.2f})")
 
@@ -168,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, batch, seconds, sample_flops, peak in rows:
         rate = batch / seconds
         achieved = sample_flops * rate / 1e9
-        target = TARGETS.get(name)
+        target = TARGETS.get(name) if args.model == "stage1" else None
         verdict = "" if target is None else f">= {target:,.0f}: {'met' if rate >= target else 'missed'}"
         print(f"{name:26s} {batch:6d} {seconds * 1e3:8.1f} {rate:10.0f} {achieved:8.1f} "
               f"{achieved / peak:9.2f}  {verdict}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 
@@ -18,6 +19,7 @@ from jointformer.models.jointformer import (
     TwoStage,
     build_model,
 )
+from jointformer.models.layers import Dropout, MultiHeadSelfAttention, threshold_dropout
 
 TINY = {"hid_dim": 8, "num_layers": 2, "d_inner": 16, "num_heads": 2, "d_head": 4}
 OPTIONS = list(itertools.product(("conv", "linear", "graph"), (True, False), (True, False), (True, False)))
@@ -270,3 +272,92 @@ def test_torch_export_traces_with_a_dynamic_batch() -> None:
     with torch.no_grad():
         for ours, theirs in zip(exported.module()(x), model(x), strict=True):
             torch.testing.assert_close(ours, theirs)
+
+
+# The folded attention (see MultiHeadSelfAttention) is taken when hid_dim <= d_head; TINY (8 > 4) is not.
+FOLDED = {"hid_dim": 8, "d_head": 8}
+
+
+def test_attention_path_is_chosen_by_size() -> None:
+    stage1 = build_model(JointFormerConfig())
+    refiner = build_model(JointFormerConfig.published_refiner())
+    assert all(layer.slf_attn.folded for layer in stage1.layer_stack)
+    assert not any(layer.slf_attn.folded for layer in refiner.layer_stack)
+    assert all(layer.slf_attn.folded for layer in build_model(tiny_config(**FOLDED)).layer_stack)
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_folded_and_general_attention_agree_in_value_and_gradient(training: bool) -> None:
+    """Same weights, float64: the two paths are the same function (attention dropout off in training)."""
+    torch.manual_seed(0)
+    folded = MultiHeadSelfAttention(8, num_heads=3, d_head=8, dropout=0.0,
+                                           attention_dropout=0.0).double().train(training)
+    general = copy.deepcopy(folded)
+    general.folded = False
+    assert folded.folded
+    h = torch.randn(5, 17, 8, dtype=torch.float64)
+    out_folded, maps_folded = folded(h, return_attention=True)
+    out_general, maps_general = general(h, return_attention=True)
+    torch.testing.assert_close(out_folded, out_general, rtol=0, atol=1e-12)
+    torch.testing.assert_close(maps_folded, maps_general, rtol=0, atol=1e-12)
+    assert maps_folded.shape == (5, 3, 17, 17)
+    torch.testing.assert_close(maps_folded.sum(-1), torch.ones(5, 3, 17, dtype=torch.float64))
+    probe = torch.randn_like(out_folded)
+    (out_folded * probe).sum().backward()
+    (out_general * probe).sum().backward()
+    for (name, ours), theirs in zip(folded.named_parameters(), general.parameters(), strict=True):
+        assert ours.grad is not None and ours.grad.abs().max() > 0, name
+        torch.testing.assert_close(ours.grad, theirs.grad, rtol=0, atol=1e-10, msg=name)
+
+
+def test_folded_attention_dropout_drops_whole_weights() -> None:
+    """In training the folded path applies dropout to the attention weights: outputs vary between calls,
+    yet every output stays a combination of value rows (a weight of zero removes a joint's contribution)."""
+    torch.manual_seed(0)
+    attention = MultiHeadSelfAttention(8, num_heads=2, d_head=8, dropout=0.0, attention_dropout=0.5)
+    h = torch.randn(4, 17, 8)
+    attention.train()
+    first, second = attention(h)[0], attention(h)[0]
+    assert not torch.allclose(first, second)
+    attention.eval()
+    torch.testing.assert_close(attention(h)[0], attention(h)[0], rtol=0, atol=0)
+
+
+def test_threshold_dropout_keeps_p_and_scaling() -> None:
+    x = torch.ones(200_000, requires_grad=True)
+    assert threshold_dropout(x, 0.3, training=False) is x
+    assert threshold_dropout(x, 0.0, training=True) is x
+    torch.manual_seed(0)
+    y = threshold_dropout(x, 0.3, training=True)
+    kept = y != 0
+    assert abs(1.0 - kept.double().mean().item() - 0.3) < 0.005
+    torch.testing.assert_close(y[kept], torch.full_like(y[kept], 1 / 0.7))
+    y.sum().backward()
+    torch.testing.assert_close(x.grad, y.detach())  # the gradient is the scaled mask
+    module = Dropout(0.3).eval()
+    assert module(x) is x and "p=0.3" in repr(module)
+
+
+def test_folded_model_exports_with_a_dynamic_batch() -> None:
+    model = _PoseAndError(build_model(tiny_config(**FOLDED))).eval()
+    exported = torch.export.export(model, (inputs(batch=4),),
+                                   dynamic_shapes={"x": {0: torch.export.Dim("batch")}})
+    x = inputs(batch=9, seed=6)
+    with torch.no_grad():
+        for ours, theirs in zip(exported.module()(x), model(x), strict=True):
+            torch.testing.assert_close(ours, theirs)
+
+
+@pytest.mark.slow
+def test_torch_compile_matches_eager_on_the_folded_path_in_training() -> None:
+    torch.manual_seed(0)
+    model = build_model(tiny_config(**FOLDED, attention_dropout=0.0, pred_dropout=0.0))
+    compiled = torch.compile(model)
+    x = inputs(batch=5)
+    eager, fast = model(x), compiled(x)
+    torch.testing.assert_close(fast.pose, eager.pose, rtol=1e-4, atol=1e-5)
+    parameters = list(model.parameters())  # the last intermediate_enc feeds nothing: zero gradient
+    grads = torch.autograd.grad(eager.pose.sum(), parameters, materialize_grads=True)
+    fast_grads = torch.autograd.grad(fast.pose.sum(), parameters, materialize_grads=True)
+    for ours, theirs in zip(fast_grads, grads, strict=True):
+        torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-5)

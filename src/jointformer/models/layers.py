@@ -23,12 +23,51 @@ LAYER_NORM_EPS = 1e-6
 GRAPH_MASKED_LOGIT = -9e15
 
 
+def threshold_dropout(x: Tensor, p: float, training: bool) -> Tensor:
+    """Inverted dropout of any tensor: zero each element with probability ``p``, scale the rest by 1/(1-p).
+
+    The identity in eval mode or at ``p == 0``. The mask is drawn as ``uniform >= p`` rather than with
+    ``bernoulli_``: the same distribution, and on CPU about twice as fast to draw (measured: 1.7 ms against
+    3.6 ms for a (256, 8, 17, 17) mask, one thread).
+    """
+    if not training or p == 0.0:
+        return x
+    keep = torch.rand_like(x).ge_(p).mul_(1.0 / (1.0 - p))  # 0 or 1/(1-p), in x's dtype
+    return x * keep
+
+
+class Dropout(nn.Module):
+    """Drop-in for ``nn.Dropout`` that uses ``threshold_dropout``; it has no parameters or buffers, so state
+    dicts are unchanged."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x: any shape; returned with the same shape."""
+        return threshold_dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
 class MultiHeadSelfAttention(nn.Module):
     """Post-norm self-attention sub-layer: ``LayerNorm(h + Dropout(fc(attention(h))))``.
 
-    The three projections keep their published names and shapes (``w_qs.weight`` (H*D, d), no biases) but
-    are applied as one matrix multiply on the concatenated weights (measured on 2 CPU cores, float32,
-    batch 1024: forward ~15 % faster than three projections; training step unchanged).
+    The projections keep their published names and shapes (``w_qs.weight`` (H*D, d), no biases); how they
+    are applied depends on the sizes, chosen once in ``__init__`` (``folded``):
+
+    - folded, when ``d <= D`` (the published stage 1: d = 64, D = 64): query and key maps are multiplied
+      into one d x d matrix per head, ``Wq_h^T Wk_h``, and value and output maps likewise into
+      ``Wv_h^T Wfc_h^T``, rebuilt from the parameters at every call (so autograd reaches them). Scores are
+      then ``(h Wq_h^T Wk_h) h^T`` and the output ``sum_h P_h h (Wv_h^T Wfc_h^T)``: the same function,
+      about 4H·d(d + J) FLOPs per token instead of 4H·D(2d + J), and no (B, J, 3*H*D) activation.
+      Measured on this project's 2-core CPU, one thread, float32: one published stage-1 sub-layer's
+      forward + backward at batch 256 takes ~47 ms instead of ~115 ms.
+    - general, otherwise (the published refiner: d = 256, where folding would double the FLOPs; measured,
+      its forward at batch 1024 ran at 507 samples/s folded against 745 general): the textbook
+      projections, q/k/v as one matrix multiply on the concatenated weights.
     """
 
     def __init__(self, hid_dim: int, num_heads: int, d_head: int, dropout: float,
@@ -37,11 +76,12 @@ class MultiHeadSelfAttention(nn.Module):
         self.num_heads = num_heads
         self.d_head = d_head
         self.attention_dropout = attention_dropout
+        self.folded = hid_dim <= d_head
         self.w_qs = nn.Linear(hid_dim, num_heads * d_head, bias=False)
         self.w_ks = nn.Linear(hid_dim, num_heads * d_head, bias=False)
         self.w_vs = nn.Linear(hid_dim, num_heads * d_head, bias=False)
         self.fc = nn.Linear(num_heads * d_head, hid_dim, bias=False)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.layer_norm = nn.LayerNorm(hid_dim, eps=LAYER_NORM_EPS)
 
     def forward(self, h: Tensor, return_attention: bool = False) -> tuple[Tensor, Tensor | None]:
@@ -50,6 +90,37 @@ class MultiHeadSelfAttention(nn.Module):
         The returned weights are the softmax before attention dropout (each row sums to one); in eval mode
         they are exactly the weights applied to the values.
         """
+        if self.folded:
+            update, attention = self._folded_attention(h)
+        else:
+            update, attention = self._general_attention(h, return_attention)
+        return self.layer_norm(h + self.dropout(update)), attention if return_attention else None
+
+    def _folded_attention(self, h: Tensor) -> tuple[Tensor, Tensor]:
+        """h: (B, J, d) -> fc(attention(h)) (B, J, d) and the (B, H, J, J) softmax weights (a view)."""
+        batch, joints, width = h.shape
+        heads, d_head = self.num_heads, self.d_head
+        w_q = self.w_qs.weight.view(heads, d_head, width)
+        w_k = self.w_ks.weight.view(heads, d_head, width)
+        w_v = self.w_vs.weight.view(heads, d_head, width)
+        w_fc = self.fc.weight.view(width, heads, d_head).transpose(0, 1)  # (H, d, D)
+        # Column block h of each (d, H*d) map is head h's d x d product; the score scale is folded in.
+        score_map = torch.bmm(w_q.transpose(1, 2), w_k) * (1.0 / math.sqrt(d_head))  # (H, d, d)
+        score_map = score_map.transpose(0, 1).reshape(width, heads * width)  # (d, H*d)
+        value_map = torch.bmm(w_v.transpose(1, 2), w_fc.transpose(1, 2))  # (H, d, d)
+        value_map = value_map.transpose(0, 1).reshape(width, heads * width)  # (d, H*d)
+        # (B, J, H*d) read as (B, J*H, d) is a view; one batched matmul gives every head's scores.
+        keyed = torch.matmul(h, score_map).view(batch, joints * heads, width)  # (B, J*H, d)
+        scores = torch.bmm(keyed, h.transpose(1, 2))  # (B, J*H, J): [b, (i, h), j]
+        weights = torch.softmax(scores, dim=-1).view(batch, joints, heads, joints)  # [b, i, h, j]
+        dropped = threshold_dropout(weights, self.attention_dropout, self.training)
+        # Only the small weights are permuted, to [b, i, (j, h)], which meets the values' free view.
+        mixing = dropped.transpose(2, 3).reshape(batch, joints, joints * heads)  # (B, J, J*H)
+        values = torch.matmul(h, value_map).view(batch, joints * heads, width)  # (B, J*H, d): [b, (j, h), e]
+        return torch.bmm(mixing, values), weights.transpose(1, 2)
+
+    def _general_attention(self, h: Tensor, return_attention: bool) -> tuple[Tensor, Tensor | None]:
+        """h: (B, J, d) -> fc(attention(h)) (B, J, d) and the (B, H, J, J) softmax weights or None."""
         batch, joints, _ = h.shape
         weight = torch.cat([self.w_qs.weight, self.w_ks.weight, self.w_vs.weight])  # (3*H*D, d)
         qkv = F.linear(h, weight).view(batch, joints, 3, self.num_heads, self.d_head)
@@ -62,11 +133,11 @@ class MultiHeadSelfAttention(nn.Module):
             # attention dropout, where the CPU kernel falls back to a slower general path (measured: training
             # step ~25 % faster this way on CPU).
             attention = torch.softmax(torch.matmul(q, k.transpose(-2, -1)) * scale, dim=-1)  # (B, H, J, J)
-            context = torch.matmul(F.dropout(attention, dropout_p, self.training), v)  # (B, H, J, D)
+            context = torch.matmul(threshold_dropout(attention, dropout_p, self.training), v)  # (B, H, J, D)
         else:
             context = F.scaled_dot_product_attention(q, k, v, scale=scale)
         context = context.transpose(1, 2).reshape(batch, joints, self.num_heads * self.d_head)
-        return self.layer_norm(h + self.dropout(self.fc(context))), attention if return_attention else None
+        return self.fc(context), attention
 
 
 class PositionwiseFeedForward(nn.Module):
@@ -76,7 +147,7 @@ class PositionwiseFeedForward(nn.Module):
         super().__init__()
         self.w_1 = nn.Linear(hid_dim, d_inner)
         self.w_2 = nn.Linear(d_inner, hid_dim)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.layer_norm = nn.LayerNorm(hid_dim, eps=LAYER_NORM_EPS)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -200,6 +271,6 @@ def prediction_head(in_features: int, out_features: int, dropout: float) -> nn.S
     """
     return nn.Sequential(
         nn.LayerNorm(in_features, eps=LAYER_NORM_EPS),
-        nn.Dropout(dropout),
+        Dropout(dropout),
         nn.Linear(in_features, out_features),
     )
