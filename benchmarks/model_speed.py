@@ -35,6 +35,7 @@ from collections.abc import Callable
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from jointformer.allocator import keep_large_blocks_in_heap
 from jointformer.models.jointformer import JointFormer, JointFormerConfig, LiftOutput, build_model
 
 FORWARD_BATCH = 1024
@@ -154,7 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per figure (median reported)")
     parser.add_argument("--compile", action="store_true", help="also time a torch.compile'd forward")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
+    parser.add_argument("--default-allocator", action="store_true",
+                        help="leave glibc's allocator settings alone (the package's commands tune them)")
     args = parser.parse_args(argv)
+    tuned = False if args.default_allocator else keep_large_blocks_in_heap()
     if args.threads is not None:
         if args.threads < 1:
             parser.error(f"--threads must be at least 1, got {args.threads}")
@@ -167,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                    generator=torch.Generator().manual_seed(1)) * 2 - 1
     flops = forward_flops(config)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average before "
-          f"{os.getloadavg()[0]:.2f}")
+          f"{os.getloadavg()[0]:.2f}, large blocks kept in the heap: {tuned}")
     print(f"published {args.model} model: {sum(p.numel() for p in model.parameters()):,} parameters, "
           f"{flops / 1e6:.2f} MFLOP per sample forward (flop_counter without fused attention: "
           f"{counted_forward_flops(model, x[:8]) / 1e6:.2f})")
