@@ -63,6 +63,9 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
             help="keep the stage-1 network in eval mode while the refiner trains (published: dropout on)")
         add("--clip_refiner", action="store_true",
             help="clip the refiner's gradients (published: the clip hit the stage-1 gradients instead)")
+        add("--residual_refiner", action="store_true",
+            help="this package's extension: the refiner predicts a correction to the stage-1 pose, starting "
+            "from zero (same weights layout; off as published)")
     # Additions of this package.
     add("--data-dir", dest="data_dir", default="data", help="directory of the data files (default data/)")
     add("--device", default="auto", help="auto (CUDA if present, else CPU), cpu, cuda, cuda:1, ...")
@@ -92,7 +95,8 @@ def _model_config(args: argparse.Namespace, stage: str):
     if stage == "stage1":
         return JointFormerConfig(kind="jointformer", in_features=2,
                                  error_prediction=not args.no_error_prediction, **common)
-    return JointFormerConfig(kind="refiner", in_features=8, error_prediction=False, **common)
+    return JointFormerConfig(kind="refiner", in_features=8, error_prediction=False,
+                             residual=bool(getattr(args, "residual_refiner", False)), **common)
 
 
 def _given_architecture(args: argparse.Namespace) -> dict[str, object]:

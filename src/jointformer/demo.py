@@ -46,7 +46,8 @@ class DemoOptions:
     downsample: int = 2
     stage1_epochs: int = 4
     refiner_epochs: int = 1
-    refiner_stride: int = 1  # 1: every training pose
+    refiner_stride: int = 2  # the refiner sees every 2nd training pose
+    test_stride: int = 2  # validation and evaluation on every 2nd test pose of the downsampled frames
     batch_size: int = 128
     lr: float = 2.0e-3
     figure_poses: int = 4
@@ -64,11 +65,12 @@ def stage1_config() -> JointFormerConfig:
 
 def refiner_config() -> JointFormerConfig:
     """The demo's refiner: the published refinement transformer's structure (2 layers, no intermediate
-    supervision, input 2D + stage-1 pose + stage-1 error) at hid 64 / feed-forward 256 / 8 heads of 8; the
-    published one is ``JointFormerConfig.published_refiner()`` (hid 256, feed-forward 1024)."""
+    supervision, input 2D + stage-1 pose + stage-1 error) at hid 64 / feed-forward 256 / 8 heads of 8, made
+    residual (``--residual_refiner``: it predicts a correction that starts at zero), so that its short
+    schedule starts from the stage-1 pose; the published one is ``JointFormerConfig.published_refiner()``."""
     return JointFormerConfig(kind="refiner", in_features=8, hid_dim=64, num_layers=2, d_inner=256,
                              num_heads=8, d_head=8, pred_dropout=0.1, intermediate=False,
-                             error_prediction=False)
+                             error_prediction=False, residual=True)
 
 
 def ensure_dataset(data_dir: str | Path, keypoints: str, seed: int) -> None:
@@ -114,7 +116,7 @@ def _figure(path: Path, model: torch.nn.Module, test_set: PoseSet, count: int) -
               for i in indices.cpu()]
     return plot_poses(path, predicted.cpu().numpy(), inputs_2d=inputs_2d.cpu().numpy(),
                       errors_mm=None if errors_mm is None else errors_mm.cpu().numpy(),
-                      ground_truth_3d=targets_3d.cpu().numpy(), titles=titles)
+                      ground_truth_3d=targets_3d.cpu().numpy(), titles=titles, max_columns=2)
 
 
 def run_demo(options: DemoOptions) -> dict:
@@ -125,8 +127,9 @@ def run_demo(options: DemoOptions) -> dict:
     ensure_dataset(options.data_dir, options.keypoints, options.seed)
     pose_sets = load_pose_sets(options.data_dir, options.keypoints, downsample=options.downsample)
     train_set, test_set = (pose_set.to(device) for pose_set in pose_sets)
+    test_set = test_set.select(torch.arange(0, len(test_set), options.test_stride, device=device))
     print(f"==> {len(train_set)} training and {len(test_set)} test poses ({options.keypoints}, "
-          f"every {options.downsample}th frame) on {device}", flush=True)
+          f"frame stride {options.downsample}) on {device}", flush=True)
     baseline = mean_pose_error(train_set, test_set)
     print(f"==> predicting the mean training pose: Protocol #1 {baseline:.2f} mm", flush=True)
 

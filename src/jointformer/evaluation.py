@@ -16,8 +16,6 @@ import contextlib
 import csv
 import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from jointformer.atomic_files import atomic_output
 from jointformer.data.poseset import PoseSet
 from jointformer.data.skeleton import SKELETON17
 from jointformer.errors import JointformerError
@@ -137,17 +136,9 @@ def published_summary_lines(result: EvaluationResult) -> list[str]:
 
 def write_text_atomically(path: str | Path, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file in the same directory and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_output(path) as temporary:
+        temporary.write_text(text, encoding="utf-8", newline="")
+    return Path(path)
 
 
 def append_results_csv(path: str | Path, result: EvaluationResult, checkpoint: str) -> Path:

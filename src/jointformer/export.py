@@ -12,12 +12,11 @@ It needs the optional ``onnx``/``onnxscript`` packages (``pip install 'jointform
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
+from jointformer.atomic_files import atomic_output
 from jointformer.errors import JointformerError
 from jointformer.lifting import Lifter
 
@@ -36,18 +35,10 @@ def export_onnx(lifter: Lifter, path: str | Path, opset: int = 18, flip_test: bo
                                f"with pip install 'jointformer[export]'") from error
     module = lifter.lifting_model(flip_test=flip_test).cpu().eval()
     example = torch.rand(4, 17, 2) * 300 + 300
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".onnx")
-    os.close(descriptor)
-    try:
-        batch = torch.export.Dim("batch", min=1)
-        program = torch.onnx.export(module, (example,), dynamic_shapes=({0: batch},), opset_version=opset,
-                                    input_names=["keypoints"], output_names=["pose_3d", "error_mm"],
-                                    dynamo=True, verbose=False)
-        program.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    batch = torch.export.Dim("batch", min=1)
+    program = torch.onnx.export(module, (example,), dynamic_shapes=({0: batch},), opset_version=opset,
+                                input_names=["keypoints"], output_names=["pose_3d", "error_mm"], dynamo=True,
+                                verbose=False)
+    with atomic_output(path, suffix=".onnx") as temporary:
+        program.save(str(temporary))
+    return Path(path)

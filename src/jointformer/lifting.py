@@ -30,8 +30,6 @@ the origin); predicted error (N, 17) mm; filled-joint flags (N, 17).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +40,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from jointformer.atomic_files import atomic_output
 from jointformer.data.camera import normalize_screen_coordinates
 from jointformer.data.skeleton import SKELETON17, flip_horizontal
 from jointformer.errors import InputError
@@ -350,29 +349,22 @@ def write_lift_output(path: str | Path, tracks: Sequence[Any], results: Sequence
     suffix = path.suffix.lower()
     if suffix not in (".json", ".npz"):
         raise InputError(f"{path}: the output must end in .json or .npz")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            if suffix == ".json":
-                text = json.dumps(lift_document(tracks, results, metadata), indent=1)
-                handle.write(text.encode("utf-8"))
-            else:
-                np.savez_compressed(
-                    handle,
-                    poses_3d=np.concatenate([result.poses_3d for result in results]),
-                    errors_mm=np.concatenate([
-                        result.errors_mm if result.errors_mm is not None
-                        else np.full(result.filled.shape, np.nan) for result in results]),
-                    filled=np.concatenate([result.filled for result in results]),
-                    track_index=np.concatenate([np.full(len(result), index) for index, result
-                                                in enumerate(results)]),
-                    frame_ids=np.array([str(frame) for track in tracks for frame in track.frame_ids]),
-                    joint_names=np.array(SKELETON17.names),
-                    metadata=np.array(json.dumps(metadata)),
-                )
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_output(path, suffix=suffix) as temporary, temporary.open("wb") as handle:
+        if suffix == ".json":
+            text = json.dumps(lift_document(tracks, results, metadata), indent=1)
+            handle.write(text.encode("utf-8"))
+        else:
+            np.savez_compressed(
+                handle,
+                poses_3d=np.concatenate([result.poses_3d for result in results]),
+                errors_mm=np.concatenate([
+                    result.errors_mm if result.errors_mm is not None
+                    else np.full(result.filled.shape, np.nan) for result in results]),
+                filled=np.concatenate([result.filled for result in results]),
+                track_index=np.concatenate([np.full(len(result), index) for index, result
+                                            in enumerate(results)]),
+                frame_ids=np.array([str(frame) for track in tracks for frame in track.frame_ids]),
+                joint_names=np.array(SKELETON17.names),
+                metadata=np.array(json.dumps(metadata)),
+            )
     return path

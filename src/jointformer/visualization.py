@@ -27,7 +27,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from jointformer.atomic_files import atomic_output
 from jointformer.data.skeleton import SKELETON17
 
 LEFT_RGB: tuple[int, int, int] = (31, 119, 180)
@@ -286,18 +286,9 @@ def _add_colorbar(figure: Any, error_limit: float) -> None:
 
 def _write_atomically(path: str | os.PathLike[str], suffix: str, write: Callable[[Path], None]) -> Path:
     """Call ``write(temporary)`` for a temporary file beside ``path``, then move it onto ``path``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
-    os.close(handle)
-    temporary = Path(temporary_name)
-    try:
+    with atomic_output(path, suffix=suffix) as temporary:
         write(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return target
+    return Path(path)
 
 
 def _save_figure(figure: Any, path: str | os.PathLike[str]) -> Path:

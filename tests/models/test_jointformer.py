@@ -361,3 +361,19 @@ def test_torch_compile_matches_eager_on_the_folded_path_in_training() -> None:
     fast_grads = torch.autograd.grad(fast.pose.sum(), parameters, materialize_grads=True)
     for ours, theirs in zip(fast_grads, grads, strict=True):
         torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-5)
+
+
+def test_residual_refiner_starts_at_the_stage1_pose_and_keeps_the_published_layout():
+    from jointformer.models.jointformer import Refiner
+
+    config = JointFormerConfig(kind="refiner", in_features=8, hid_dim=16, num_layers=1, d_inner=32,
+                               num_heads=2, d_head=8, intermediate=False, error_prediction=False,
+                               residual=True)
+    residual = Refiner(config)
+    plain = Refiner(dataclasses.replace(config, residual=False))
+    assert residual.state_dict().keys() == plain.state_dict().keys()
+    generator = torch.Generator().manual_seed(0)
+    inputs, pose, error = (torch.randn(4, 17, width, generator=generator) for width in (2, 3, 3))
+    assert torch.equal(residual.eval()(inputs, pose, error).pose, pose)
+    with pytest.raises(ValueError, match="refiners only"):
+        JointFormerConfig(residual=True)

@@ -46,7 +46,9 @@ class JointFormerConfig:
     published, whatever ``hid_dim``). ``dropout`` is the encoder dropout, ``pred_dropout`` the dropout in
     front of the output heads, ``attention_dropout`` the dropout on attention weights (0.1, fixed in the
     published code). ``kind`` selects the class: "jointformer" (stage 1, input F = ``in_features``) or
-    "refiner" (stage 2, F = 8 and no error head).
+    "refiner" (stage 2, F = 8 and no error head). ``residual`` (refiners only; this package's extension,
+    off for the published refiner) makes the refiner predict a correction added to the stage-1 pose, with
+    its output layers starting at zero.
     """
 
     num_joints: int = 17
@@ -64,6 +66,7 @@ class JointFormerConfig:
     embedding_type: Literal["conv", "linear", "graph"] = "conv"
     spatial_encoding: bool = False
     kind: Literal["jointformer", "refiner"] = "jointformer"
+    residual: bool = False
 
     def __post_init__(self) -> None:
         for name in ("num_joints", "in_features", "hid_dim", "num_layers", "d_inner", "num_heads", "d_head"):
@@ -74,7 +77,9 @@ class JointFormerConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
                 raise ValueError(f"JointFormerConfig.{name} must be a probability in [0, 1), got {value!r}")
-        for name in ("intermediate", "error_prediction", "spatial_encoding"):
+        if self.residual and self.kind != "refiner":
+            raise ValueError("JointFormerConfig.residual applies to refiners only (kind='refiner')")
+        for name in ("intermediate", "error_prediction", "spatial_encoding", "residual"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"JointFormerConfig.{name} must be True or False, "
                                  f"got {getattr(self, name)!r}")
@@ -235,6 +240,15 @@ class Refiner(JointFormer):
         if config.kind != "refiner":
             raise ValueError(f"Refiner needs a config with kind='refiner', got kind={config.kind!r}")
         super().__init__(config)
+        if config.residual:
+            # This package's extension (not in the paper): the refiner predicts a correction added to the
+            # stage-1 pose, and its output layers start at zero, so before training it returns the stage-1
+            # pose unchanged and short schedules cannot make it worse than stage 1 to begin with. Same
+            # parameters and state-dict layout as the published refiner.
+            heads = self.intermediate_pred if config.intermediate else [self.decoder]
+            for head in heads:
+                nn.init.zeros_(head[2].weight)
+                nn.init.zeros_(head[2].bias)
 
     def forward(self, inputs_2d: Tensor, pose: Tensor, error: Tensor,  # type: ignore[override]
                 return_attention: bool = False) -> LiftOutput:
@@ -247,7 +261,10 @@ class Refiner(JointFormer):
         _check_input(inputs_2d, joints, 2, "Refiner inputs_2d")
         _check_input(pose, joints, 3, "Refiner pose")
         _check_input(error, joints, 3, "Refiner error")
-        return super().forward(torch.cat([inputs_2d, pose, error], dim=-1), return_attention)
+        output = super().forward(torch.cat([inputs_2d, pose, error], dim=-1), return_attention)
+        if self.config.residual:
+            output.poses = [pose + correction for correction in output.poses]
+        return output
 
 
 class TwoStage(nn.Module):
