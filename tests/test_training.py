@@ -109,3 +109,30 @@ def test_two_process_gloo_run_keeps_ranks_identical(tmp_path, tiny_data_dir):
     assert parameter_digest(model) == digests[0]
     torch.manual_seed(0)
     assert parameter_digest(build_model(SMALL)) != digests[0]  # the weights did train
+
+
+def test_bfloat16_autocast_training_runs_and_learns(tmp_path, tiny_data_dir):
+    pose_sets = load_pose_sets(tiny_data_dir, "gt")
+    result = train(options(tmp_path, tiny_data_dir, epochs=2, amp=True), SMALL, pose_sets=pose_sets)
+    assert all(math.isfinite(row["train_loss"]) for row in result.history)
+    assert result.history[1]["train_loss"] < result.history[0]["train_loss"]
+
+
+def test_refiner_opt_outs_change_what_is_trained(tmp_path, tiny_data_dir):
+    from jointformer.training import build_task
+
+    pose_sets = load_pose_sets(tiny_data_dir, "gt")
+    first = train(options(tmp_path / "s1", tiny_data_dir, epochs=1), SMALL, pose_sets=pose_sets)
+    refiner = JointFormerConfig(kind="refiner", in_features=8, hid_dim=32, num_layers=1, d_inner=64,
+                                num_heads=2, d_head=16, intermediate=False, error_prediction=False)
+    weights = str(first.best_checkpoint)
+    published = build_task(options(tmp_path, tiny_data_dir, stage="refine", pose_weights=weights), refiner,
+                           torch.device("cpu"))
+    published.set_train_mode()
+    assert published.stage1.training and published.clip_parameters == []  # the two published quirks
+    opted_out = build_task(options(tmp_path, tiny_data_dir, stage="refine", pose_weights=weights,
+                                   freeze_stage1_dropout=True, clip_refiner=True),
+                           refiner, torch.device("cpu"))
+    opted_out.set_train_mode()
+    assert not opted_out.stage1.training
+    assert len(opted_out.clip_parameters) == len(list(opted_out.trainable.parameters()))

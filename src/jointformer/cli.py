@@ -285,7 +285,7 @@ def _handle_lift(args: argparse.Namespace) -> int:
         result = lifter.lift(track.keypoints, image_size=image_size, layout=layout.name, scores=track.scores,
                              flip_test=not args.no_flip, min_score=args.min_score,
                              allow_missing=args.allow_missing, sequence=track.is_sequence,
-                             normalization=args.normalization)
+                             normalization=args.normalization, progress=sys.stderr.isatty())
         if args.smooth and track.is_sequence and len(result) > 1:
             from jointformer.smoothing import one_euro_filter
 

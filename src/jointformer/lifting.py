@@ -217,13 +217,15 @@ class Lifter:
     @torch.no_grad()
     def lift(self, keypoints: Any, image_size: tuple[float, float] | None = None, layout: str = "coco",
              scores: Any = None, flip_test: bool = True, min_score: float = 0.0, allow_missing: bool = False,
-             sequence: bool | None = None, normalization: str = "extent") -> LiftResult:
+             sequence: bool | None = None, normalization: str = "extent",
+             progress: bool = False) -> LiftResult:
         """Lift one pose (J, 2) or many (N, J, 2) pixel keypoints (or (…, J, 3) with scores).
 
         keypoints: pixels, origin at the top-left image corner, in ``layout``'s joint order. scores: (N, J)
         confidences or None. sequence: whether the N poses are consecutive frames of one person (default:
         True when N > 1); it decides how missing joints are filled and how the scale is chosen.
-        image_size: (width, height) pixels, needed for ``normalization="screen"``.
+        image_size: (width, height) pixels, needed for ``normalization="screen"``. progress: show a progress
+        bar over the batches (for long inputs).
         """
         points, valid = self._to_h36m(keypoints, layout, scores, min_score)
         is_sequence = points.shape[0] > 1 if sequence is None else sequence
@@ -236,7 +238,7 @@ class Lifter:
                 extents = np.full_like(extents, np.median(extents))
             if np.any(extents <= 0):
                 raise InputError("a pose has zero extent (all its joints at one point): nothing to lift")
-            for start in range(0, len(points), self.batch_size):
+            for start in self._batch_starts(len(points), progress):
                 batch = torch.as_tensor(points[start:start + self.batch_size], dtype=torch.float32)
                 extent = torch.as_tensor(extents[start:start + self.batch_size], dtype=torch.float32)
                 pose, error = lifting(batch.to(self.device), extent.to(self.device))
@@ -247,7 +249,7 @@ class Lifter:
                 raise InputError("normalization='screen' needs image_size=(width, height) in pixels")
             width, height = _check_image_size(image_size)
             normalised = normalize_screen_coordinates(points, width, height)
-            for start in range(0, len(points), self.batch_size):
+            for start in self._batch_starts(len(points), progress):
                 batch = torch.as_tensor(normalised[start:start + self.batch_size], dtype=torch.float32)
                 pose, error = lifting.lift_normalised(batch.to(self.device))
                 poses.append(pose.cpu())
@@ -258,6 +260,14 @@ class Lifter:
         return LiftResult(poses_3d=torch.cat(poses).numpy().astype(np.float64),
                           errors_mm=error_mm if has_error_head(self.model) else None, filled=filled,
                           keypoints_2d=points, joint_names=SKELETON17.names)
+
+    def _batch_starts(self, count: int, progress: bool) -> Any:
+        starts = range(0, count, self.batch_size)
+        if not progress or len(starts) < 2:
+            return starts
+        from tqdm import tqdm
+
+        return tqdm(starts, desc="lifting", unit="batch")
 
     def _to_h36m(self, keypoints: Any, layout: str, scores: Any,
                  min_score: float) -> tuple[np.ndarray, np.ndarray]:
