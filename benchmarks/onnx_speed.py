@@ -8,13 +8,12 @@ does not depend on them), exported by `jointformer.export.export_onnx`. Prints p
 
 import argparse
 import os
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from model_speed import median_seconds  # the sibling benchmark's timer (benchmarks/ is on sys.path)
 
 from jointformer.allocator import keep_large_blocks_in_heap
 from jointformer.export import export_onnx
@@ -23,13 +22,7 @@ from jointformer.models.jointformer import JointFormerConfig, build_model
 
 
 def rate(function, batch: int, repeats: int) -> float:
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return batch / statistics.median(times)
+    return batch / median_seconds(function, repeats)
 
 
 def main() -> None:

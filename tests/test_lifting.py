@@ -202,3 +202,27 @@ def test_onnx_export_matches_pytorch(trained, tmp_path):
                                                                          sequence=False)
         assert np.abs(pose - expected.poses_3d).max() < 1e-4
         assert np.abs(error - expected.errors_mm).max() < 1e-1  # mm
+
+
+def test_refiner_on_top_lifts_and_exports(trained, tmp_path, tiny_data_dir):
+    onnxruntime = pytest.importorskip("onnxruntime", reason="onnxruntime comes with the [dev] extra")
+    from jointformer.cli import main
+
+    checkpoint, test_set = trained
+    refiner_config = JointFormerConfig(kind="refiner", in_features=8, hid_dim=16, num_layers=1, d_inner=32,
+                                       num_heads=2, d_head=8, intermediate=False, error_prediction=False)
+    options = TrainOptions(stage="refine", data_dir=str(tiny_data_dir), batch_size=64, epochs=1, device="cpu",
+                           pose_weights=str(checkpoint), run_dir=str(tmp_path / "refine"), progress="none")
+    refined = train(options, refiner_config, pose_sets=load_pose_sets(tiny_data_dir, "gt"))
+    _, pixels, _ = pixels_of(test_set, 0)
+    alone = Lifter.from_checkpoint(checkpoint, device="cpu").lift(pixels[:8], layout="h36m", sequence=False)
+    both = Lifter.from_checkpoint(checkpoint, device="cpu", refiner=refined.best_checkpoint)
+    result = both.lift(pixels[:8], layout="h36m", sequence=False)
+    assert np.abs(result.poses_3d - alone.poses_3d).max() > 1e-4  # the refiner changed the poses
+    assert np.allclose(result.errors_mm, alone.errors_mm, atol=1e-3)  # the error stays stage 1's
+    path = tmp_path / "two_stage.onnx"
+    status = main(["export", str(checkpoint), "--refiner", str(refined.best_checkpoint), "--onnx", str(path)])
+    assert status == 0
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    pose, _ = session.run(None, {"keypoints": pixels[:8].astype(np.float32)})
+    assert np.abs(pose - result.poses_3d).max() < 1e-4
