@@ -74,14 +74,14 @@ def refiner_config() -> JointFormerConfig:
 
 
 def ensure_dataset(data_dir: str | Path, keypoints: str, seed: int) -> None:
-    """Write the embedded data set into ``data_dir`` unless its files are already there."""
-    try:
-        data_paths(data_dir, keypoints)
-        data_paths(data_dir, "gt")
-    except ValueError:
-        print(f"==> writing the embedded synthetic data set to {data_dir}", flush=True)
-        detector_name = DEFAULT_DETECTOR_NAME if keypoints == "gt" else keypoints
-        write_synthetic_dataset(data_dir, SyntheticConfig(seed=seed, detector_name=detector_name))
+    """Write the embedded data set into ``data_dir`` unless its files (3D, gt 2D and ``keypoints`` 2D) are
+    all there already."""
+    needed = {*data_paths(data_dir, keypoints), *data_paths(data_dir, "gt")}
+    if all(path.is_file() for path in needed):
+        return
+    print(f"==> writing the embedded synthetic data set to {data_dir}", flush=True)
+    detector_name = DEFAULT_DETECTOR_NAME if keypoints == "gt" else keypoints
+    write_synthetic_dataset(data_dir, SyntheticConfig(seed=seed, detector_name=detector_name))
 
 
 def mean_pose_error(train_set: PoseSet, test_set: PoseSet) -> float:
