@@ -355,10 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     subparser = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
     try:
         return args.handler(subparser, args)
-    except JointformerError as error:
-        print(f"jointformer {args.command}: error: {error}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as error:
+    except (JointformerError, FileNotFoundError) as error:
         print(f"jointformer {args.command}: error: {error}", file=sys.stderr)
         return 2
 

@@ -20,6 +20,7 @@ from jointformer.data.h36m import data_paths, load_pose_sets
 from jointformer.data.poseset import PoseSet
 from jointformer.data.synthetic import DEFAULT_DETECTOR_NAME, SyntheticConfig, write_synthetic_dataset
 from jointformer.evaluation import (
+    MM_PER_M,
     EvaluationResult,
     evaluate_model,
     format_table,
@@ -30,8 +31,6 @@ from jointformer.evaluation import (
 from jointformer.metrics import mpjpe
 from jointformer.models.jointformer import JointFormerConfig
 from jointformer.training import TrainOptions, TrainResult, resolve_device, train
-
-MM_PER_M = 1000.0
 
 
 @dataclass
@@ -101,17 +100,15 @@ def _report(name: str, result: EvaluationResult) -> dict[str, float]:
 
 
 def _figure(path: Path, model: torch.nn.Module, test_set: PoseSet, count: int) -> Path:
-    from jointformer.evaluation import predict_poses
+    from jointformer.evaluation import flip_averaged
     from jointformer.visualization import plot_poses
 
     # Evenly spread test poses, so different actions and cameras appear.
     indices = torch.linspace(0, len(test_set) - 1, count).long().to(test_set.device)
     inputs_2d, targets_3d = test_set.batch(indices)
     with torch.no_grad():
-        output = model(inputs_2d)
-        predicted = predict_poses(model, inputs_2d, test_set, flip=True)
-    errors = output.error
-    errors_mm = None if errors is None else (torch.linalg.vector_norm(errors.float(), dim=-1) * MM_PER_M)
+        predicted, errors = flip_averaged(model.eval(), inputs_2d, test_set.flip_2d, test_set.flip_3d)
+    errors_mm = None if errors is None else torch.linalg.vector_norm(errors, dim=-1) * MM_PER_M
     titles = [f"{test_set.subjects[int(test_set.subject[i])]} {test_set.actions[int(test_set.action[i])]}"
               for i in indices.cpu()]
     return plot_poses(path, predicted.cpu().numpy(), inputs_2d=inputs_2d.cpu().numpy(),

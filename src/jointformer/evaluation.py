@@ -16,6 +16,7 @@ import contextlib
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -62,17 +63,35 @@ def autocast_context(device: torch.device, amp: bool) -> contextlib.AbstractCont
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
 
 
-def predict_poses(model: nn.Module, inputs_2d: torch.Tensor, pose_set: PoseSet, flip: bool) -> torch.Tensor:
-    """Root-centred predictions (B, 17, 3) metres, camera frame, for inputs (B, 17, 2) normalised screen.
+def flip_averaged(model: nn.Module, inputs_2d: torch.Tensor, flip_2d: Callable[[torch.Tensor], torch.Tensor],
+                  flip_3d: Callable[[torch.Tensor], torch.Tensor],
+                  flip: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The published test-time flip: run ``model`` on (B, 17, 2) normalised-screen inputs and on their
+    mirror (``flip_2d``), centre both predictions on joint 0, un-mirror the second (``flip_3d``) and average.
 
-    With ``flip`` the published test-time augmentation is applied: the mirrored input's prediction is
-    centred, un-mirrored with the skeleton's left/right lists and averaged with the direct prediction.
+    Returns the root-centred pose (B, 17, 3) metres, camera frame, and the predicted absolute error per
+    coordinate (B, 17, 3) metres averaged the same way (None for a model without an error head). Without
+    ``flip`` the direct prediction alone.
     """
+    count = inputs_2d.shape[0]  # slicing, unlike chunk(2), keeps the batch size dynamic in ONNX export
     if not flip:
-        return root_centre(model(inputs_2d).pose.float())
-    both = model(torch.cat([inputs_2d, pose_set.flip_2d(inputs_2d)])).pose.float()
-    direct, mirrored = root_centre(both).chunk(2)
-    return (direct + pose_set.flip_3d(mirrored)) / 2
+        output = model(inputs_2d)
+        error = None if output.error is None else output.error.float().abs()
+        return root_centre(output.pose.float()), error
+    output = model(torch.cat([inputs_2d, flip_2d(inputs_2d)]))
+    poses = root_centre(output.pose.float())
+    pose = (poses[:count] + flip_3d(poses[count:])) / 2
+    if output.error is None:
+        return pose, None
+    errors = output.error.float().abs()
+    return pose, (errors[:count] + flip_3d(errors[count:]).abs()) / 2
+
+
+def predict_poses(model: nn.Module, inputs_2d: torch.Tensor, pose_set: PoseSet, flip: bool) -> torch.Tensor:
+    """Root-centred predictions (B, 17, 3) metres, camera frame, for inputs (B, 17, 2) normalised screen,
+    with the published flip test when ``flip`` (2D mirrored with the set's 2D left/right lists, 3D with the
+    skeleton's)."""
+    return flip_averaged(model, inputs_2d, pose_set.flip_2d, pose_set.flip_3d, flip)[0]
 
 
 @torch.no_grad()

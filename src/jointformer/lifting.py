@@ -33,6 +33,7 @@ import json
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +43,11 @@ from torch import nn
 
 from jointformer.atomic_files import atomic_output
 from jointformer.data.camera import normalize_screen_coordinates
+from jointformer.data.poseset import pose_extent_2d
 from jointformer.data.skeleton import SKELETON17, flip_horizontal
 from jointformer.errors import InputError
+from jointformer.evaluation import MM_PER_M, flip_averaged
 from jointformer.layouts import get_layout, to_h36m
-
-MM_PER_M = 1000.0
 
 # Statistics of the embedded data set's 2D poses (detector-like file, training subjects, every frame, seed 0),
 # printed by `python benchmarks/input_stats.py`. They stand in for checkpoints that carry none (the published
@@ -79,11 +80,6 @@ class LiftResult:
         return self.poses_3d.shape[0]
 
 
-def pose_extent(points: np.ndarray) -> np.ndarray:
-    """Size of 2D poses: the larger side of the bounding box. (..., 17, 2) -> (...,), same units."""
-    return (np.nanmax(points, axis=-2) - np.nanmin(points, axis=-2)).max(axis=-1)
-
-
 class LiftingModel(nn.Module):
     """A trained model with its input normalisation and flip test, as one module (what ONNX exports).
 
@@ -106,30 +102,17 @@ class LiftingModel(nn.Module):
 
     def lift_normalised(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, 17, 2) normalised inputs -> pose (B, 17, 3) m root-relative, error (B, 17) mm."""
-        left, right = SKELETON17.joints_left, SKELETON17.joints_right
-        count = inputs.shape[0]  # slicing, unlike chunk(2), keeps the batch size dynamic in ONNX export
-        if self.flip_test:
-            output = self.model(torch.cat([inputs, flip_horizontal(inputs, left, right)]))
-            poses = output.pose.float()
-            poses = poses - poses[:, :1]
-            direct, mirrored = poses[:count], poses[count:]
-            pose = (direct + flip_horizontal(mirrored, left, right)) / 2
-        else:
-            output = self.model(inputs)
-            pose = output.pose.float()
-            pose = pose - pose[:, :1]
-        if output.error is None:
+        mirror = partial(flip_horizontal, joints_left=SKELETON17.joints_left,
+                         joints_right=SKELETON17.joints_right)
+        pose, error = flip_averaged(self.model, inputs, mirror, mirror, self.flip_test)
+        if error is None:
             return pose, torch.zeros(pose.shape[:2], dtype=pose.dtype, device=pose.device)
-        error = output.error.float().abs()
-        if self.flip_test:
-            direct_error, mirrored_error = error[:count], error[count:]
-            error = (direct_error + flip_horizontal(mirrored_error, left, right).abs()) / 2
         return pose, torch.linalg.vector_norm(error, dim=-1) * MM_PER_M
 
     def forward(self, keypoints_px: torch.Tensor,
                 extent_px: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         if extent_px is None:
-            extent_px = (keypoints_px.amax(dim=1) - keypoints_px.amin(dim=1)).amax(dim=-1)
+            extent_px = pose_extent_2d(keypoints_px)
         return self.lift_normalised(self.normalise(keypoints_px, extent_px))
 
 
@@ -231,31 +214,26 @@ class Lifter:
         is_sequence = points.shape[0] > 1 if sequence is None else sequence
         points, filled = self._fill(points, valid, is_sequence, allow_missing)
         lifting = self.lifting_model(flip_test)
-        poses, errors = [], []
         if normalization == "extent":
-            extents = pose_extent(points)
+            extents = pose_extent_2d(torch.as_tensor(points, dtype=torch.float32))
             if is_sequence:
-                extents = np.full_like(extents, np.median(extents))
-            if np.any(extents <= 0):
+                extents = torch.full_like(extents, float(extents.median()))
+            if torch.any(extents <= 0):
                 raise InputError("a pose has zero extent (all its joints at one point): nothing to lift")
-            for start in self._batch_starts(len(points), progress):
-                batch = torch.as_tensor(points[start:start + self.batch_size], dtype=torch.float32)
-                extent = torch.as_tensor(extents[start:start + self.batch_size], dtype=torch.float32)
-                pose, error = lifting(batch.to(self.device), extent.to(self.device))
-                poses.append(pose.cpu())
-                errors.append(error.cpu())
+            inputs = lifting.normalise(torch.as_tensor(points, dtype=torch.float32).to(self.device),
+                                       extents.to(self.device))
         elif normalization == "screen":
             if image_size is None:
                 raise InputError("normalization='screen' needs image_size=(width, height) in pixels")
             width, height = _check_image_size(image_size)
-            normalised = normalize_screen_coordinates(points, width, height)
-            for start in self._batch_starts(len(points), progress):
-                batch = torch.as_tensor(normalised[start:start + self.batch_size], dtype=torch.float32)
-                pose, error = lifting.lift_normalised(batch.to(self.device))
-                poses.append(pose.cpu())
-                errors.append(error.cpu())
+            inputs = torch.as_tensor(normalize_screen_coordinates(points, width, height), dtype=torch.float32)
         else:
             raise InputError(f"normalization must be 'extent' or 'screen', got {normalization!r}")
+        poses, errors = [], []
+        for start in self._batch_starts(len(points), progress):
+            pose, error = lifting.lift_normalised(inputs[start:start + self.batch_size].to(self.device))
+            poses.append(pose.cpu())
+            errors.append(error.cpu())
         error_mm = torch.cat(errors).numpy().astype(np.float64)
         return LiftResult(poses_3d=torch.cat(poses).numpy().astype(np.float64),
                           errors_mm=error_mm if has_error_head(self.model) else None, filled=filled,

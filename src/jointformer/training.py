@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,15 @@ def refinement_loss(output: LiftOutput, target: torch.Tensor) -> torch.Tensor:
 
 
 # --------------------------------------------------------------------------------------------- tasks
+def refine_forward(stage1: nn.Module, refiner: Callable[..., LiftOutput],
+                   inputs_2d: torch.Tensor) -> LiftOutput:
+    """Stage 2's forward pass: the fixed stage 1 (no gradient), then the refiner (or its DDP wrapper) on
+    the 2D input (B, 17, 2), the stage-1 pose (B, 17, 3) m and the stage-1 predicted error (B, 17, 3) m."""
+    with torch.no_grad():
+        first = stage1(inputs_2d)
+    return refiner(inputs_2d, first.pose, first.error)
+
+
 def build_task(options: TrainOptions, model_config: JointFormerConfig, device: torch.device) -> Task:
     """The model(s), forward pass, loss and clipping of ``options.stage``."""
     if options.stage == "stage1":
@@ -163,14 +173,10 @@ def build_task(options: TrainOptions, model_config: JointFormerConfig, device: t
         # Published quirk: the stage-1 network stays in training mode (dropout on) unless opted out.
         stage1.train(not options.freeze_stage1_dropout)
 
-    def forward(inputs_2d: torch.Tensor) -> LiftOutput:
-        with torch.no_grad():
-            first = stage1(inputs_2d)
-        return refiner(inputs_2d, first.pose, first.error)
-
     # Published quirk: the clip is applied to the stage-1 gradients, which leaves the refiner unclipped.
     clip = list(refiner.parameters()) if options.clip_refiner and options.max_norm else []
-    return Task(trainable=refiner, forward=forward, loss=refinement_loss, evaluation_model=two_stage,
+    return Task(trainable=refiner, forward=partial(refine_forward, stage1, refiner), loss=refinement_loss,
+                evaluation_model=two_stage,
                 clip_parameters=clip, set_train_mode=set_train_mode, config=model_config,
                 stage1_config=getattr(stage1, "config", None), stage1=stage1)
 
@@ -343,16 +349,7 @@ def train(options: TrainOptions, model_config: JointFormerConfig,
         # With intermediate supervision the last layer's feedback projection (intermediate_enc.<last>) feeds
         # nothing that reaches an output, so DDP must be told that some parameters get no gradient.
         wrapped = DistributedDataParallel(task.trainable, find_unused_parameters=True)
-        if options.stage == "stage1":
-            forward = wrapped
-        else:
-            stage1 = task.stage1
-            assert stage1 is not None
-
-            def forward(inputs_2d: torch.Tensor) -> LiftOutput:
-                with torch.no_grad():
-                    first = stage1(inputs_2d)
-                return wrapped(inputs_2d, first.pose, first.error)
+        forward = wrapped if task.stage1 is None else partial(refine_forward, task.stage1, wrapped)
     if options.compile:
         forward = torch.compile(forward)
 
