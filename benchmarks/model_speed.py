@@ -1,6 +1,7 @@
 """Speed of the published JointFormer models on this machine's CPU.
 
     python benchmarks/model_speed.py [--model stage1|refiner] [--repeats N] [--compile] [--threads N]
+                                     [--no-baseline]
 
 Prints, for the published stage-1 configuration (hid 64, 4 layers, d_inner 512, 8 heads of 64,
 intermediate supervision, error prediction, conv embedding) or, with ``--model refiner``, the published
@@ -11,7 +12,10 @@ a stage-1 pose and a stage-1 error):
 - training-step samples/s at batch 256, float32: forward, the loss (stage 1: poses and errors; refiner:
   pose MSE), backward, AdamW step;
 - the achieved GFLOP/s of each, and its ratio to a 4096 x 4096 matrix multiply of the same precision
-  measured in the same run.
+  measured in the same run;
+- for stage 1, unless ``--no-baseline``: the same forward and training-step figures for the published
+  code's structure (``published_structure.py``: same weights, checked to give the same poses first) and
+  this package's speed-up over it, measured in the same run.
 
 Every figure is the median of ``--repeats`` timed runs after warm-up runs; torch's default thread count is
 used unless ``--threads`` sets another (one thread gives a per-core figure that suffers less when other
@@ -33,6 +37,7 @@ import time
 from collections.abc import Callable
 
 import torch
+from published_structure import TextbookJointFormer  # sibling module (benchmarks/ is on sys.path)
 from torch.utils.flop_counter import FlopCounterMode
 
 from jointformer.allocator import keep_large_blocks_in_heap
@@ -91,7 +96,7 @@ def training_loss(output: LiftOutput, target: torch.Tensor) -> torch.Tensor:
     return stage1_loss(output, target)
 
 
-def run_model(model: JointFormer, x: torch.Tensor) -> LiftOutput:
+def run_model(model: torch.nn.Module, x: torch.Tensor) -> LiftOutput:
     """x: (B, J, F) model inputs; a refiner's F = 8 features are split into its three arguments."""
     if model.config.kind == "refiner":  # also true of a torch.compile'd refiner, which forwards .config
         return model(x[..., :2], x[..., 2:5], x[..., 5:])
@@ -116,7 +121,7 @@ def matmul_gflops(dtype: torch.dtype, repeats: int) -> float:
     return 2 * MATMUL_SIZE**3 / seconds / 1e9
 
 
-def forward_seconds(model: JointFormer, x: torch.Tensor, repeats: int, bfloat16: bool) -> float:
+def forward_seconds(model: torch.nn.Module, x: torch.Tensor, repeats: int, bfloat16: bool) -> float:
     def run() -> None:
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
             run_model(model, x)
@@ -124,7 +129,7 @@ def forward_seconds(model: JointFormer, x: torch.Tensor, repeats: int, bfloat16:
     return median_seconds(run, repeats)
 
 
-def train_step_seconds(model: JointFormer, repeats: int) -> float:
+def train_step_seconds(model: torch.nn.Module, repeats: int) -> float:
     generator = torch.Generator().manual_seed(0)
     shape = (TRAIN_BATCH, model.config.num_joints, model.config.in_features)
     x = torch.rand(shape, generator=generator) * 2 - 1
@@ -142,6 +147,19 @@ def train_step_seconds(model: JointFormer, repeats: int) -> float:
     return seconds
 
 
+def published_structure_copy(model: JointFormer, x: torch.Tensor) -> TextbookJointFormer:
+    """The published-structure baseline holding ``model``'s weights; refuses to return one whose poses on x
+    (B, J, 2) differ from the model's by more than 1e-4 m, so the two timings are of the same function."""
+    baseline = TextbookJointFormer(model.config)
+    baseline.load_state_dict(model.state_dict(), strict=True)
+    baseline.eval()
+    with torch.no_grad():
+        difference = (baseline(x).pose - model(x).pose).abs().max().item()
+    if difference > 1e-4:
+        raise RuntimeError(f"published-structure baseline differs from the model by {difference:.2e} m")
+    return baseline
+
+
 def counted_forward_flops(model: JointFormer, x: torch.Tensor) -> int:
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         run_model(model, x)
@@ -155,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per figure (median reported)")
     parser.add_argument("--compile", action="store_true", help="also time a torch.compile'd forward")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip timing the published code's structure (stage 1 only)")
     parser.add_argument("--default-allocator", action="store_true",
                         help="leave glibc's allocator settings alone (the package's commands tune them)")
     args = parser.parse_args(argv)
@@ -191,6 +211,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("forward float32 compiled", FORWARD_BATCH, seconds, flops, peak32))
     seconds = train_step_seconds(model, args.repeats)
     rows.append(("train step float32", TRAIN_BATCH, seconds, 3 * flops, peak32))
+    baseline_rows = []
+    if args.model == "stage1" and not args.no_baseline:
+        baseline = published_structure_copy(model, x[:64])
+        seconds = forward_seconds(baseline, x, args.repeats, bfloat16=False)
+        baseline_rows.append(("forward float32", FORWARD_BATCH, seconds, flops, peak32))
+        seconds = forward_seconds(baseline, x, args.repeats, bfloat16=True)
+        baseline_rows.append(("forward bfloat16", FORWARD_BATCH, seconds, flops, peak16))
+        seconds = train_step_seconds(baseline, args.repeats)
+        baseline_rows.append(("train step float32", TRAIN_BATCH, seconds, 3 * flops, peak32))
 
     print(f"{'':26s} {'batch':>6s} {'ms':>8s} {'samples/s':>10s} {'GFLOP/s':>8s} {'of matmul':>9s}  target")
     for name, batch, seconds, sample_flops, peak in rows:
@@ -200,6 +229,13 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "" if target is None else f">= {target:,.0f}: {'met' if rate >= target else 'missed'}"
         print(f"{name:26s} {batch:6d} {seconds * 1e3:8.1f} {rate:10.0f} {achieved:8.1f} "
               f"{achieved / peak:9.2f}  {verdict}")
+    if baseline_rows:
+        print("published code's structure (benchmarks/published_structure.py), same weights:")
+        ours = {name: batch / seconds for name, batch, seconds, _, _ in rows}
+        for name, batch, seconds, _, _ in baseline_rows:
+            rate = batch / seconds
+            print(f"{name:26s} {batch:6d} {seconds * 1e3:8.1f} {rate:10.0f}   this package is "
+                  f"{ours[name] / rate:.2f}x faster")
     print(f"load average after {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from jointformer.data.skeleton import SKELETON17
+from jointformer.models import jointformer as jointformer_module
 from jointformer.models.jointformer import (
     JointFormer,
     JointFormerConfig,
@@ -18,6 +19,7 @@ from jointformer.models.jointformer import (
     Refiner,
     TwoStage,
     build_model,
+    inference_chunk_size,
 )
 from jointformer.models.layers import Dropout, MultiHeadSelfAttention, threshold_dropout
 
@@ -129,6 +131,43 @@ def test_eval_mode_is_deterministic_and_training_mode_is_not() -> None:
     torch.testing.assert_close(first.pose, second.pose, rtol=0, atol=1e-6)
     torch.testing.assert_close(first.error, second.error, rtol=0, atol=1e-6)
     assert (third.pose - fourth.pose).abs().max() > 1e-3  # dropout is on in training mode
+
+
+def test_inference_chunk_size_follows_the_activation_budget() -> None:
+    published = JointFormerConfig()  # 17 joints x d_inner 512: 34,816 bytes per pose in float32
+    x = torch.zeros(1024, 17, 2)
+    with torch.no_grad():
+        assert inference_chunk_size(published, x) == 271  # 9 MiB // 34,816
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            assert inference_chunk_size(published, x) == 542
+        assert inference_chunk_size(published, x[:271]) is None  # fits in one chunk
+        assert inference_chunk_size(JointFormerConfig.published_refiner(), x) == 135
+    assert inference_chunk_size(published, x) is None  # autograd on: whole batches
+
+
+@pytest.mark.parametrize("kind", ["stage1", "refiner", "two_stage"])
+def test_chunked_inference_equals_the_whole_batch(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    torch.manual_seed(0)
+    stage1 = build_model(tiny_config()).eval()
+    refiner = build_model(tiny_refiner_config()).eval()
+    model = {"stage1": stage1, "refiner": refiner, "two_stage": TwoStage(stage1, refiner)}[kind]
+    x = inputs(batch=10, features=8 if kind == "refiner" else 2)
+    args = (x[..., :2], x[..., 2:5], x[..., 5:]) if kind == "refiner" else (x,)
+    whole = model(*args, return_attention=True)  # autograd on: one batch
+    # 17 joints x d_inner 16 x 4 bytes per pose: a budget of 3 poses, so 10 poses run as 3 + 3 + 3 + 1.
+    monkeypatch.setattr(jointformer_module, "INFERENCE_CHUNK_BYTES", 3 * 17 * 16 * 4)
+    calls = []
+    monkeypatch.setattr(JointFormer, "_forward", lambda self, part, attention, original=JointFormer._forward:
+                        calls.append(part.shape[0]) or original(self, part, attention))
+    with torch.no_grad():
+        chunked = model(*args, return_attention=True)
+    assert calls == [3, 3, 3, 1] * (2 if kind == "two_stage" else 1)
+    for name in ("poses", "errors", "attention"):
+        expected, got = getattr(whole, name), getattr(chunked, name)
+        assert (expected is None) == (got is None), name
+        for want, have in zip(expected or [], got or [], strict=True):
+            # Float rounding only: GEMM kernels may block a 3-row product differently from a 10-row one.
+            torch.testing.assert_close(have, want.detach(), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("config", [

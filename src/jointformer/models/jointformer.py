@@ -142,6 +142,45 @@ class LiftOutput:
         """(B, J, 3) metres: the last predicted absolute error per coordinate, or None."""
         return None if self.errors is None else self.errors[-1]
 
+    @staticmethod
+    def concatenate(parts: list[LiftOutput]) -> LiftOutput:
+        """One LiftOutput from outputs of consecutive batch chunks (every list joined along the batch)."""
+
+        def joined(lists: list[list[Tensor]]) -> list[Tensor]:
+            return [torch.cat(chunks) for chunks in zip(*lists, strict=True)]
+
+        first = parts[0]
+        return LiftOutput(
+            poses=joined([part.poses for part in parts]),
+            errors=None if first.errors is None else joined([part.errors or [] for part in parts]),
+            attention=None if first.attention is None else joined([part.attention or [] for part in parts]))
+
+
+INFERENCE_CHUNK_BYTES = 9 << 20
+"""Without autograd, a CPU forward pass runs the batch in chunks whose feed-forward activation,
+(chunk, J, d_inner), stays within this many bytes (256 poses of the published stage 1 in float32, 512 under
+bfloat16 autocast). Larger activations are mapped fresh from the kernel by glibc at every call and fall out
+of the caches; measured on this project's 2-core CPU with glibc's default allocator settings, the published
+stage 1's batch-1024 forward ran at 2,464 samples/s whole and 3,689 in chunks of 256 (float32), the
+published refiner's at 1,294 and 1,766 in chunks of 128. Outputs are those of the whole batch: every
+computation is per pose."""
+
+
+def inference_chunk_size(config: JointFormerConfig, x: Tensor) -> int | None:
+    """Poses per chunk for a forward pass of x (B, J, F), or None to run the batch whole.
+
+    Chunks only where they are measured to help and cannot change anything else: on CPU, without autograd
+    (training keeps whole batches, whose activations backward needs anyway), outside torch.compile,
+    torch.export and ONNX export (which must see one graph for any batch size).
+    """
+    if (x.device.type != "cpu" or torch.is_grad_enabled() or torch.compiler.is_compiling()
+            or torch.compiler.is_exporting() or torch.jit.is_tracing()):
+        return None
+    dtype = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else x.dtype
+    per_pose = config.num_joints * config.d_inner * dtype.itemsize
+    chunk = max(1, INFERENCE_CHUNK_BYTES // per_pose)
+    return chunk if chunk < x.shape[0] else None
+
 
 def _check_input(x: Tensor, num_joints: int, in_features: int, name: str) -> None:
     if x.dim() != 3 or x.shape[1] != num_joints or x.shape[2] != in_features:
@@ -196,6 +235,14 @@ class JointFormer(nn.Module):
         """
         config = self.config
         _check_input(x, config.num_joints, config.in_features, "JointFormer input")
+        chunk = inference_chunk_size(config, x)
+        if chunk is not None:
+            return LiftOutput.concatenate([self._forward(part, return_attention) for part in x.split(chunk)])
+        return self._forward(x, return_attention)
+
+    def _forward(self, x: Tensor, return_attention: bool) -> LiftOutput:
+        """The forward pass of one whole batch x (B, J, F); same returns as ``forward``."""
+        config = self.config
         batch, joints, width = x.shape[0], config.num_joints, config.hid_dim
         # Under CPU autocast the embedding returns bfloat16 and LayerNorm keeps its input's type, so the whole
         # residual stream would drift to bfloat16; back in the input's type it stays as on CUDA (where

@@ -152,8 +152,12 @@ class PositionwiseFeedForward(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """x: (B, J, d) -> (B, J, d)."""
-        # In place: the (B, J, d_inner) activation is the largest tensor here, and a second one costs time.
-        return self.layer_norm(x + self.dropout(self.w_2(F.relu(self.w_1(x), inplace=True))))
+        # The (B*J, d_inner) activation is the largest tensor here, so relu runs in place. It is applied on
+        # the 2D product itself: w_1 on the (B, J, d) tokens returns a view, and an in-place op on a view
+        # makes autograd clone, zero-fill and copy the whole activation in the backward pass (measured: ~4 %
+        # of a published stage-1 training step).
+        inner = F.relu(self.w_1(x.reshape(-1, x.shape[-1])), inplace=True)  # (B*J, d_inner)
+        return self.layer_norm(x + self.dropout(self.w_2(inner).view_as(x)))
 
 
 class EncoderLayer(nn.Module):
