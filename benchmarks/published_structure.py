@@ -35,6 +35,7 @@ class TextbookAttention(nn.Module):
         self.layer_norm = nn.LayerNorm(width, eps=LAYER_NORM_EPS)
 
     def forward(self, h: Tensor) -> Tensor:
+        """h: (B, J, d) tokens -> (B, J, d)."""
         batch, joints, _ = h.shape
         q = self.w_qs(h).view(batch, joints, self.heads, self.d_head).transpose(1, 2)  # (B, H, J, D)
         k = self.w_ks(h).view(batch, joints, self.heads, self.d_head).transpose(1, 2)
@@ -56,10 +57,13 @@ class TextbookFeedForward(nn.Module):
         self.layer_norm = nn.LayerNorm(width, eps=LAYER_NORM_EPS)
 
     def forward(self, x: Tensor) -> Tensor:
+        """x: (B, J, d) tokens -> (B, J, d)."""
         return self.layer_norm(x + self.dropout(self.w_2(torch.relu(self.w_1(x)))))
 
 
 class TextbookLayer(nn.Module):
+    """One encoder layer, attention then feed-forward; h: (B, J, d) -> (B, J, d)."""
+
     def __init__(self, config: JointFormerConfig) -> None:
         super().__init__()
         self.slf_attn = TextbookAttention(config.hid_dim, config.num_heads, config.d_head, config.dropout,
@@ -67,10 +71,12 @@ class TextbookLayer(nn.Module):
         self.pos_ffn = TextbookFeedForward(config.hid_dim, config.d_inner, config.dropout)
 
     def forward(self, h: Tensor) -> Tensor:
+        """h: (B, J, d) tokens -> (B, J, d)."""
         return self.pos_ffn(self.slf_attn(h))
 
 
 def _head(flat: int, out: int, dropout: float) -> nn.Sequential:
+    """LayerNorm, Dropout, Linear: (B, flat) flattened tokens -> (B, out)."""
     return nn.Sequential(nn.LayerNorm(flat, eps=LAYER_NORM_EPS), nn.Dropout(dropout), nn.Linear(flat, out))
 
 
@@ -97,6 +103,7 @@ class TextbookJointFormer(nn.Module):
         self.intermediate_enc = nn.ModuleList(nn.Linear(out, flat) for _ in range(config.num_layers))
 
     def forward(self, x: Tensor) -> LiftOutput:
+        """x: (B, J, 2) -> LiftOutput with one (B, J, 3) pose and error per layer, metres."""
         batch, joints = x.shape[0], x.shape[1]
         h = self.embedding(x.permute(0, 2, 1)).permute(0, 2, 1)  # (B, J, d)
         h = self.layer_norm(self.dropout(h))

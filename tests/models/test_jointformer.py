@@ -137,12 +137,26 @@ def test_inference_chunk_size_follows_the_activation_budget() -> None:
     published = JointFormerConfig()  # 17 joints x d_inner 512: 34,816 bytes per pose in float32
     x = torch.zeros(1024, 17, 2)
     with torch.no_grad():
-        assert inference_chunk_size(published, x) == 271  # 9 MiB // 34,816
+        assert inference_chunk_size(published, x, training=False) == 256  # 8.5 MiB // 34,816
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            assert inference_chunk_size(published, x) == 542
-        assert inference_chunk_size(published, x[:271]) is None  # fits in one chunk
-        assert inference_chunk_size(JointFormerConfig.published_refiner(), x) == 135
-    assert inference_chunk_size(published, x) is None  # autograd on: whole batches
+            assert inference_chunk_size(published, x, training=False) == 512
+        assert inference_chunk_size(published, x[:256], training=False) is None  # fits in one chunk
+        assert inference_chunk_size(JointFormerConfig.published_refiner(), x, training=False) == 128
+        # Dropout would draw its masks chunk by chunk: training mode keeps the batch whole.
+        assert inference_chunk_size(published, x, training=True) is None
+    assert inference_chunk_size(published, x, training=False) is None  # autograd on: whole batches
+
+
+def test_training_mode_without_autograd_draws_dropout_as_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = build_model(tiny_config(dropout=0.2)).train()
+    x = inputs(batch=10)
+    with torch.no_grad():
+        torch.manual_seed(3)
+        whole = model(x).pose
+        monkeypatch.setattr(jointformer_module, "INFERENCE_CHUNK_BYTES", 3 * 17 * 16 * 4)
+        torch.manual_seed(3)
+        again = model(x).pose
+    torch.testing.assert_close(again, whole, rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["stage1", "refiner", "two_stage"])
@@ -301,16 +315,20 @@ class _PoseAndError(torch.nn.Module):
         return output.pose, output.error
 
 
-def test_torch_export_traces_with_a_dynamic_batch() -> None:
-    """No data-dependent control flow: one graph serves every batch size (the road to ONNX)."""
+def test_torch_export_traces_with_a_dynamic_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No data-dependent control flow: one graph serves every batch size (the road to ONNX), even where
+    eager inference would run the batch in chunks."""
     stage1 = build_model(tiny_config(embedding_type="graph", spatial_encoding=True))
     model = _PoseAndError(TwoStage(stage1, build_model(tiny_refiner_config()))).eval()
-    exported = torch.export.export(model, (inputs(batch=4),),
-                                   dynamic_shapes={"x": {0: torch.export.Dim("batch")}})
-    x = inputs(batch=7, seed=5)
+    monkeypatch.setattr(jointformer_module, "INFERENCE_CHUNK_BYTES", 3 * 17 * 16 * 4)  # 3 poses a chunk
     with torch.no_grad():
-        for ours, theirs in zip(exported.module()(x), model(x), strict=True):
-            torch.testing.assert_close(ours, theirs)
+        exported = torch.export.export(model, (inputs(batch=10),),
+                                       dynamic_shapes={"x": {0: torch.export.Dim("batch")}})
+        assert not any("split" in str(node.target) for node in exported.graph.nodes)
+        for batch in (2, 7, 33):
+            x = inputs(batch=batch, seed=5)
+            for ours, theirs in zip(exported.module()(x), model(x), strict=True):
+                torch.testing.assert_close(ours, theirs)
 
 
 # The folded attention (see MultiHeadSelfAttention) is taken when hid_dim <= d_head; TINY (8 > 4) is not.

@@ -149,31 +149,38 @@ class LiftOutput:
         def joined(lists: list[list[Tensor]]) -> list[Tensor]:
             return [torch.cat(chunks) for chunks in zip(*lists, strict=True)]
 
-        first = parts[0]
-        return LiftOutput(
-            poses=joined([part.poses for part in parts]),
-            errors=None if first.errors is None else joined([part.errors or [] for part in parts]),
-            attention=None if first.attention is None else joined([part.attention or [] for part in parts]))
+        def optional(name: str) -> list[Tensor] | None:
+            lists = [getattr(part, name) for part in parts]
+            if all(entry is None for entry in lists):
+                return None
+            if any(entry is None for entry in lists):
+                raise ValueError(f"LiftOutput.concatenate: {name} is missing from some parts")
+            return joined(lists)
+
+        return LiftOutput(poses=joined([part.poses for part in parts]), errors=optional("errors"),
+                          attention=optional("attention"))
 
 
-INFERENCE_CHUNK_BYTES = 9 << 20
-"""Without autograd, a CPU forward pass runs the batch in chunks whose feed-forward activation,
-(chunk, J, d_inner), stays within this many bytes (256 poses of the published stage 1 in float32, 512 under
-bfloat16 autocast). Larger activations are mapped fresh from the kernel by glibc at every call and fall out
-of the caches; measured on this project's 2-core CPU with glibc's default allocator settings, the published
-stage 1's batch-1024 forward ran at 2,464 samples/s whole and 3,689 in chunks of 256 (float32), the
-published refiner's at 1,294 and 1,766 in chunks of 128. Outputs are those of the whole batch: every
-computation is per pose."""
+INFERENCE_CHUNK_BYTES = 17 << 19
+"""Without autograd, a CPU forward pass in eval mode runs the batch in chunks whose feed-forward activation,
+(chunk, J, d_inner), stays within this many bytes (8.5 MiB: 256 poses of the published stage 1 in float32,
+512 under bfloat16 autocast, 128 of the published refiner). At batch 1024 that activation is 35.6 MB,
+above glibc's largest automatic mmap threshold (32 MiB), so unless the allocator is tuned
+(``jointformer.allocator``) it is mapped fresh from the kernel at every call; and activations of a few MB
+stay in the caches between one operation and the next. ``benchmarks/model_speed.py`` times the batch-1024
+forward both ways (its "whole batch" rows). Outputs are those of the whole batch up to float rounding:
+every computation is per pose."""
 
 
-def inference_chunk_size(config: JointFormerConfig, x: Tensor) -> int | None:
+def inference_chunk_size(config: JointFormerConfig, x: Tensor, training: bool) -> int | None:
     """Poses per chunk for a forward pass of x (B, J, F), or None to run the batch whole.
 
-    Chunks only where they are measured to help and cannot change anything else: on CPU, without autograd
-    (training keeps whole batches, whose activations backward needs anyway), outside torch.compile,
-    torch.export and ONNX export (which must see one graph for any batch size).
+    Chunks only where it cannot change anything but speed: on CPU, in eval mode (in training mode dropout
+    would draw its masks chunk by chunk, a different random stream), without autograd (backward needs every
+    activation anyway), and outside torch.compile, torch.export and ONNX export (which must trace one graph
+    for any batch size).
     """
-    if (x.device.type != "cpu" or torch.is_grad_enabled() or torch.compiler.is_compiling()
+    if (training or x.device.type != "cpu" or torch.is_grad_enabled() or torch.compiler.is_compiling()
             or torch.compiler.is_exporting() or torch.jit.is_tracing()):
         return None
     dtype = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else x.dtype
@@ -235,7 +242,7 @@ class JointFormer(nn.Module):
         """
         config = self.config
         _check_input(x, config.num_joints, config.in_features, "JointFormer input")
-        chunk = inference_chunk_size(config, x)
+        chunk = inference_chunk_size(config, x, self.training)
         if chunk is not None:
             return LiftOutput.concatenate([self._forward(part, return_attention) for part in x.split(chunk)])
         return self._forward(x, return_attention)
