@@ -9,8 +9,8 @@ refiner (hid 256, 2 layers, d_inner 1024, 8 heads of 64, fed through its own for
 a stage-1 pose and a stage-1 error):
 
 - forward samples/s at batch 1024, eval mode, no grad, float32 and bfloat16 autocast (one call of the
-  model, which runs the batch in chunks itself: see ``INFERENCE_CHUNK_BYTES``), and the same with the
-  batch run whole ("whole batch" rows);
+  model, which runs the batch in chunks itself: see ``INFERENCE_CHUNK_BYTES`` and
+  ``benchmarks/inference_chunks.py``);
 - training-step samples/s at batch 256, float32: forward, the loss (stage 1: poses and errors; refiner:
   pose MSE), backward, AdamW step;
 - the achieved GFLOP/s of each, and its ratio to a 4096 x 4096 matrix multiply of the same precision
@@ -33,18 +33,16 @@ may be shared: the load average before and after is printed, and figures taken u
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import torch
 from published_structure import TextbookJointFormer  # sibling module (benchmarks/ is on sys.path)
 from torch.utils.flop_counter import FlopCounterMode
 
 from jointformer.allocator import keep_large_blocks_in_heap
-from jointformer.models import jointformer as jointformer_module
 from jointformer.models.jointformer import JointFormer, JointFormerConfig, LiftOutput, build_model
 
 FORWARD_BATCH = 1024
@@ -151,17 +149,6 @@ def train_step_seconds(model: torch.nn.Module, repeats: int) -> float:
     return seconds
 
 
-@contextlib.contextmanager
-def whole_batches() -> Iterator[None]:
-    """Within the block, the package's models run no-grad CPU batches whole instead of in chunks."""
-    budget = jointformer_module.INFERENCE_CHUNK_BYTES
-    jointformer_module.INFERENCE_CHUNK_BYTES = 1 << 62
-    try:
-        yield
-    finally:
-        jointformer_module.INFERENCE_CHUNK_BYTES = budget
-
-
 def published_structure_copy(model: JointFormer, x: torch.Tensor) -> TextbookJointFormer:
     """The published-structure baseline holding ``model``'s weights; refuses to return one whose per-layer
     poses or errors on x (B, J, 2) differ from the model's by more than 1e-4 m, so the two timings are of the
@@ -224,11 +211,6 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("forward float32", FORWARD_BATCH, seconds, flops, peak32))
     seconds = forward_seconds(model, x, args.repeats, bfloat16=True)
     rows.append(("forward bfloat16", FORWARD_BATCH, seconds, flops, peak16))
-    with whole_batches():
-        seconds = forward_seconds(model, x, args.repeats, bfloat16=False)
-        rows.append(("forward float32 whole batch", FORWARD_BATCH, seconds, flops, peak32))
-        seconds = forward_seconds(model, x, args.repeats, bfloat16=True)
-        rows.append(("forward bfloat16 whole batch", FORWARD_BATCH, seconds, flops, peak16))
     if args.compile:
         compiled = torch.compile(model)
         seconds = forward_seconds(compiled, x, args.repeats, bfloat16=False)
@@ -245,23 +227,21 @@ def main(argv: list[str] | None = None) -> int:
         seconds = train_step_seconds(baseline, args.repeats)
         baseline_rows.append(("train step float32", TRAIN_BATCH, seconds, 3 * flops, peak32))
 
-    print(f"{'':30s} {'batch':>6s} {'ms':>8s} {'samples/s':>10s} {'GFLOP/s':>8s} {'of matmul':>9s}  target")
+    print(f"{'':26s} {'batch':>6s} {'ms':>8s} {'samples/s':>10s} {'GFLOP/s':>8s} {'of matmul':>9s}  target")
     for name, batch, seconds, sample_flops, peak in rows:
         rate = batch / seconds
         achieved = sample_flops * rate / 1e9
         target = TARGETS.get(name) if args.model == "stage1" else None
         verdict = "" if target is None else f">= {target:,.0f}: {'met' if rate >= target else 'missed'}"
-        print(f"{name:30s} {batch:6d} {seconds * 1e3:8.1f} {rate:10.0f} {achieved:8.1f} "
+        print(f"{name:26s} {batch:6d} {seconds * 1e3:8.1f} {rate:10.0f} {achieved:8.1f} "
               f"{achieved / peak:9.2f}  {verdict}")
     if baseline_rows:
         print("published code's structure (benchmarks/published_structure.py), same weights:")
         ours = {name: batch / seconds for name, batch, seconds, _, _ in rows}
         for name, batch, seconds, _, _ in baseline_rows:
             rate = batch / seconds
-            whole = ours.get(f"{name} whole batch")
-            also = "" if whole is None else f" ({whole / rate:.2f}x without chunking)"
-            print(f"{name:30s} {batch:6d} {seconds * 1e3:8.1f} {rate:10.0f}   this package is "
-                  f"{ours[name] / rate:.2f}x faster{also}")
+            print(f"{name:26s} {batch:6d} {seconds * 1e3:8.1f} {rate:10.0f}   this package is "
+                  f"{ours[name] / rate:.2f}x faster")
     print(f"load average after {os.getloadavg()[0]:.2f}")
     return 0
 

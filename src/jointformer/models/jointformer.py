@@ -167,8 +167,8 @@ INFERENCE_CHUNK_BYTES = 17 << 19
 512 under bfloat16 autocast, 128 of the published refiner). At batch 1024 that activation is 35.6 MB,
 above glibc's largest automatic mmap threshold (32 MiB), so unless the allocator is tuned
 (``jointformer.allocator``) it is mapped fresh from the kernel at every call; and activations of a few MB
-stay in the caches between one operation and the next. ``benchmarks/model_speed.py`` times the batch-1024
-forward both ways (its "whole batch" rows). Outputs are those of the whole batch up to float rounding:
+stay in the caches between one operation and the next. ``benchmarks/inference_chunks.py`` times the
+batch-1024 forward at several budgets. Outputs are those of the whole batch up to float rounding:
 every computation is per pose."""
 
 
