@@ -44,6 +44,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from jointformer.allocator import keep_large_blocks_in_heap
 from jointformer.models.jointformer import JointFormer, JointFormerConfig, LiftOutput, build_model
+from jointformer.training import refinement_loss, stage1_loss
 
 FORWARD_BATCH = 1024
 TRAIN_BATCH = 256
@@ -77,24 +78,10 @@ def forward_flops(config: JointFormerConfig) -> int:
     return embedding + config.num_layers * per_layer + heads
 
 
-def stage1_loss(output: LiftOutput, target: torch.Tensor) -> torch.Tensor:
-    """Per output: (MSE(pose, target) + MSE(error, |pose.detach() - target|)) / 2, averaged over outputs.
-
-    target: (B, J, 3) metres, camera frame, root-relative. (The training module owns the real loss.)
-    """
-    assert output.errors is not None
-    losses = [
-        (torch.nn.functional.mse_loss(pose, target)
-         + torch.nn.functional.mse_loss(error, (pose.detach() - target).abs())) / 2
-        for pose, error in zip(output.poses, output.errors, strict=True)
-    ]
-    return torch.stack(losses).mean()
-
-
 def training_loss(output: LiftOutput, target: torch.Tensor) -> torch.Tensor:
-    """The stage-1 loss for a model with error heads, else the MSE of the final pose (a refiner)."""
+    """The training module's loss: stage 1's for a model with error heads, else the refiner's."""
     if output.errors is None:
-        return torch.nn.functional.mse_loss(output.pose, target)
+        return refinement_loss(output, target)
     return stage1_loss(output, target)
 
 

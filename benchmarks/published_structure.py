@@ -16,8 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from jointformer.models.jointformer import JointFormerConfig, LiftOutput
-
-LAYER_NORM_EPS = 1e-6
+from jointformer.models.layers import LAYER_NORM_EPS
 
 
 class TextbookAttention(nn.Module):

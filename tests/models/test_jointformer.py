@@ -24,6 +24,8 @@ from jointformer.models.jointformer import (
 from jointformer.models.layers import Dropout, MultiHeadSelfAttention, threshold_dropout
 
 TINY = {"hid_dim": 8, "num_layers": 2, "d_inner": 16, "num_heads": 2, "d_head": 4}
+THREE_POSE_CHUNKS = 3 * 17 * TINY["d_inner"] * 4
+"""An INFERENCE_CHUNK_BYTES budget of 3 poses for TINY models in float32 (J x d_inner x 4 bytes a pose)."""
 OPTIONS = list(itertools.product(("conv", "linear", "graph"), (True, False), (True, False), (True, False)))
 
 
@@ -153,7 +155,7 @@ def test_training_mode_without_autograd_draws_dropout_as_one_batch(monkeypatch: 
     with torch.no_grad():
         torch.manual_seed(3)
         whole = model(x).pose
-        monkeypatch.setattr(jointformer_module, "INFERENCE_CHUNK_BYTES", 3 * 17 * 16 * 4)
+        monkeypatch.setattr(jointformer_module, "INFERENCE_CHUNK_BYTES", THREE_POSE_CHUNKS)
         torch.manual_seed(3)
         again = model(x).pose
     torch.testing.assert_close(again, whole, rtol=0, atol=1e-6)
@@ -168,8 +170,7 @@ def test_chunked_inference_equals_the_whole_batch(kind: str, monkeypatch: pytest
     x = inputs(batch=10, features=8 if kind == "refiner" else 2)
     args = (x[..., :2], x[..., 2:5], x[..., 5:]) if kind == "refiner" else (x,)
     whole = model(*args, return_attention=True)  # autograd on: one batch
-    # 17 joints x d_inner 16 x 4 bytes per pose: a budget of 3 poses, so 10 poses run as 3 + 3 + 3 + 1.
-    monkeypatch.setattr(jointformer_module, "INFERENCE_CHUNK_BYTES", 3 * 17 * 16 * 4)
+    monkeypatch.setattr(jointformer_module, "INFERENCE_CHUNK_BYTES", THREE_POSE_CHUNKS)  # 10 = 3 + 3 + 3 + 1
     calls = []
     monkeypatch.setattr(JointFormer, "_forward", lambda self, part, attention, original=JointFormer._forward:
                         calls.append(part.shape[0]) or original(self, part, attention))
@@ -320,7 +321,7 @@ def test_torch_export_traces_with_a_dynamic_batch(monkeypatch: pytest.MonkeyPatc
     eager inference would run the batch in chunks."""
     stage1 = build_model(tiny_config(embedding_type="graph", spatial_encoding=True))
     model = _PoseAndError(TwoStage(stage1, build_model(tiny_refiner_config()))).eval()
-    monkeypatch.setattr(jointformer_module, "INFERENCE_CHUNK_BYTES", 3 * 17 * 16 * 4)  # 3 poses a chunk
+    monkeypatch.setattr(jointformer_module, "INFERENCE_CHUNK_BYTES", THREE_POSE_CHUNKS)
     with torch.no_grad():
         exported = torch.export.export(model, (inputs(batch=10),),
                                        dynamic_shapes={"x": {0: torch.export.Dim("batch")}})
