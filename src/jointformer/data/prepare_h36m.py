@@ -175,7 +175,7 @@ def cdf_files(root: str | Path, subjects: Sequence[str] = ALL_SUBJECTS) -> list[
     files = []
     for subject in _check_subjects(subjects):
         folder = root / subject / "MyPoseFeatures" / "D3_Positions"
-        paths = sorted(folder.glob("*.cdf"))
+        paths = sorted(folder.glob("*.cdf"), key=lambda path: path.stem)  # the archive's order too
         _check_count(subject, [path.stem for path in paths], str(folder))
         files += [SourceFile(subject, path.stem, str(path), lambda path=path: positions_from_cdf(path))
                   for path in paths]
