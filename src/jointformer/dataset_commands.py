@@ -84,7 +84,7 @@ def evaluate_datasets(args: argparse.Namespace, datasets: tuple[str, ...]) -> in
         return 0
     from jointformer.checkpoint import load_model
     from jointformer.data.h36m import load_pose_set
-    from jointformer.data.mpi_inf_3dhp import read_test_set, test_pose_set
+    from jointformer.data.mpi_inf_3dhp import pose_set_3dhp, read_test_set
     from jointformer.data.skeleton import TEST_SUBJECTS
     from jointformer.evaluation import (
         append_results_csv,
@@ -96,7 +96,7 @@ def evaluate_datasets(args: argparse.Namespace, datasets: tuple[str, ...]) -> in
 
     # Both test sets are read before the model runs, so a missing file fails fast.
     mpi_dir = args.data_dir_3dhp or str(Path(args.data_dir) / DEFAULT_3DHP_FOLDER)
-    mpi_set = test_pose_set(read_test_set(mpi_dir)).to(device)
+    mpi_set = pose_set_3dhp(read_test_set(mpi_dir)).to(device)
     h36m_set = load_pose_set(args.data_dir, args.keypoints, TEST_SUBJECTS, actions=args.actions,
                              downsample=args.downsample).to(device)
     model = load_model(checkpoint, map_location=device)

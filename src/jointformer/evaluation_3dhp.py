@@ -23,8 +23,8 @@ from jointformer.data.mpi_inf_3dhp import (
     ACTIVITIES,
     OFFICIAL_PCK_JOINTS,
     SCENES,
+    pose_set_3dhp,
     read_test_set,
-    test_pose_set,
 )
 from jointformer.data.poseset import PoseSet
 from jointformer.data.skeleton import SKELETON17
@@ -76,7 +76,7 @@ def _rows(sequences: tuple[str, ...]) -> dict[str, list[int]]:
 @torch.no_grad()
 def evaluate_model_3dhp(model: nn.Module, test_set: PoseSet, *, pck_joints: int = 14, flip: bool = True,
                         batch_size: int = 1024, amp: bool = False) -> Result3DHP:
-    """Evaluate ``model`` on a 3DHP pose set (:func:`jointformer.data.mpi_inf_3dhp.test_pose_set`)."""
+    """Evaluate ``model`` on a 3DHP pose set (:func:`jointformer.data.mpi_inf_3dhp.pose_set_3dhp`)."""
     if pck_joints not in PCK_JOINT_CHOICES:
         raise ValueError(f"pck_joints must be 14 (official) or 17, got {pck_joints!r}")
     model.eval()
@@ -133,7 +133,7 @@ def evaluate_checkpoint_3dhp(checkpoint: str | Path, data_dir: str | Path, *, de
     """Load any checkpoint, evaluate it on the 3DHP test set in ``data_dir`` and print the table."""
     from jointformer.checkpoint import load_model
 
-    test_set = test_pose_set(read_test_set(data_dir)).to(device)
+    test_set = pose_set_3dhp(read_test_set(data_dir)).to(device)
     model = load_model(checkpoint, map_location=device)
     result = evaluate_model_3dhp(model, test_set, pck_joints=pck_joints, flip=flip, batch_size=batch_size,
                                  amp=amp)

@@ -86,7 +86,7 @@ _MM_PER_M = 1000.0
 
 
 @dataclass(frozen=True)
-class TestSequence:
+class Sequence3DHP:
     """One test sequence, joints in Human3.6M order.
 
     keypoints_2d: (T, 17, 2) pixels. poses_3d: (T, 17, 3) metres, camera frame, univ_annot3 (not
@@ -129,7 +129,7 @@ def _frame_vector(value: Any, where: str, field: str, frames: int) -> np.ndarray
 
 
 def _sequence(name: str, where: str, annot2: Any, univ_annot3: Any, valid: Any,
-              activity: Any | None) -> TestSequence:
+              activity: Any | None) -> Sequence3DHP:
     keypoints = _joint_array(annot2, where, "annot2", 2)
     poses = _joint_array(univ_annot3, where, "univ_annot3", 3)
     frames = keypoints.shape[0]
@@ -143,12 +143,12 @@ def _sequence(name: str, where: str, annot2: Any, univ_annot3: Any, valid: Any,
         raise DataError(f"{where}: activity_annotation holds labels outside 1..{len(ACTIVITIES)}")
     if not (np.isfinite(keypoints[valid_flags]).all() and np.isfinite(poses[valid_flags]).all()):
         raise DataError(f"{where}: valid frames hold NaN or infinite coordinates; expected finite values")
-    return TestSequence(name=name, keypoints_2d=_to_h36m(keypoints), poses_3d=_to_h36m(poses) / _MM_PER_M,
+    return Sequence3DHP(name=name, keypoints_2d=_to_h36m(keypoints), poses_3d=_to_h36m(poses) / _MM_PER_M,
                         valid=valid_flags, activity=labels, image_size=IMAGE_SIZES[name])
 
 
-def read_annotation_file(path: str | Path, name: str) -> TestSequence:
-    """One official ``TSx/annot_data.mat`` (MATLAB v7.3 / HDF5) as a :class:`TestSequence`."""
+def read_annotation_file(path: str | Path, name: str) -> Sequence3DHP:
+    """One official ``TSx/annot_data.mat`` (MATLAB v7.3 / HDF5) as a :class:`Sequence3DHP`."""
     try:
         import h5py
     except ImportError as error:
@@ -171,7 +171,7 @@ def read_annotation_file(path: str | Path, name: str) -> TestSequence:
                      values["activity_annotation"])
 
 
-def _read_npz(path: Path) -> list[TestSequence]:
+def _read_npz(path: Path) -> list[Sequence3DHP]:
     table = _read_npz_dicts(path, ["data"], "key data: dict TS1..TS6 -> {data_3d, data_2d, valid}")["data"]
     missing = [name for name in SEQUENCES if name not in table]
     if missing:
@@ -187,7 +187,7 @@ def _read_npz(path: Path) -> list[TestSequence]:
     return sequences
 
 
-def read_test_set(directory: str | Path) -> list[TestSequence]:
+def read_test_set(directory: str | Path) -> list[Sequence3DHP]:
     """TS1..TS6 from ``directory``: the official ``TSx/annot_data.mat`` files when ``TS1`` holds one, else
     ``data_test_3dhp.npz``. Raises DataError naming what is missing."""
     directory = Path(directory)
@@ -204,7 +204,7 @@ def read_test_set(directory: str | Path) -> list[TestSequence]:
                     f"writes a synthetic test set in the official layout")
 
 
-def test_pose_set(sequences: list[TestSequence]) -> PoseSet:
+def pose_set_3dhp(sequences: list[Sequence3DHP]) -> PoseSet:
     """Every valid frame of ``sequences`` as a PoseSet: inputs (N, 17, 2) normalised screen (each
     sequence's own image size), targets (N, 17, 3) metres, camera frame, centred on the pelvis; ``subject``
     indexes the sequences (their names in ``subjects``), ``action`` the activity label (0 unknown, 1..7,
