@@ -136,9 +136,12 @@ def test_missing_sequences_are_named(tmp_path):
     for stem in release_stems("S1"):
         if stem != "Eating 1":
             write_cdf(partial / "S1" / "MyPoseFeatures" / "D3_Positions" / f"{stem}.cdf", mocap_mm(0))
-    with pytest.raises(DataError, match=r"subject S1 has 29 sequence files; expected 30.*Eating \(found 1: "
-                       r"Eating\)"):
-        prepare_h36m(tmp_path / "out", from_cdf=partial, subjects=("S1",))
+    with pytest.raises(DataError) as error:
+        prepare_h36m(tmp_path / "out", from_cdf=partial, subjects=("S1", "S5"))
+    lines = str(error.value).splitlines()  # every subject's problem at once
+    assert "subject S1 has 29 sequence files; expected 30" in lines[0]
+    assert "missing trials of Eating (found 1: Eating)" in lines[0]
+    assert "S5/MyPoseFeatures/D3_Positions not found" in lines[1]
     assert not (tmp_path / "out").exists()
 
 

@@ -138,8 +138,8 @@ class SourceFile:
     read: Callable[[], np.ndarray]  # -> (T, 32, 3) float32 metres, world frame
 
 
-def _check_count(subject: str, stems: Sequence[str], where: str) -> None:
-    """Expect 30 files per subject, two per action; name the missing and unknown ones."""
+def _count_problem(subject: str, stems: Sequence[str], where: str) -> str | None:
+    """None when ``stems`` are 30 files, two per action; else what is missing or unknown, in words."""
     groups: dict[str, list[str]] = {action: [] for action in ACTIONS}
     unknown = []
     for stem in stems:
@@ -148,15 +148,21 @@ def _check_count(subject: str, stems: Sequence[str], where: str) -> None:
     short = [f"{action} (found {len(found)}: {', '.join(sorted(found)) or 'none'})"
              for action, found in groups.items() if len(found) < TRIALS_PER_ACTION]
     if len(stems) == SEQUENCES_PER_SUBJECT and not short and not unknown:
-        return
+        return None
     problems = []
     if short:
         problems.append(f"missing trials of {'; '.join(short)}")
     if unknown:
         problems.append(f"files of no Human3.6M action: {', '.join(sorted(unknown))}")
-    raise DataError(f"{where}: subject {subject} has {len(stems)} sequence files; expected "
-                    f"{SEQUENCES_PER_SUBJECT} ({len(ACTIONS)} actions x {TRIALS_PER_ACTION} trials); "
-                    + "; ".join(problems))
+    return (f"{where}: subject {subject} has {len(stems)} sequence files; expected {SEQUENCES_PER_SUBJECT} "
+            f"({len(ACTIONS)} actions x {TRIALS_PER_ACTION} trials); " + "; ".join(problems))
+
+
+def _raise_count_problems(problems: list[str | None]) -> None:
+    """One DataError naming every subject's missing files (all subjects are checked before any is read)."""
+    found = [problem for problem in problems if problem]
+    if found:
+        raise DataError("\n".join(found))
 
 
 def _check_subjects(subjects: Sequence[str]) -> tuple[str, ...]:
@@ -172,13 +178,18 @@ def cdf_files(root: str | Path, subjects: Sequence[str] = ALL_SUBJECTS) -> list[
     if not root.is_dir():
         raise DataError(f"{root} is not a directory; expected the folder holding S1/MyPoseFeatures/"
                         f"D3_Positions/*.cdf etc. (the extracted Poses_D3_Positions_S*.tgz archives)")
-    files = []
+    files, problems = [], []
     for subject in _check_subjects(subjects):
         folder = root / subject / "MyPoseFeatures" / "D3_Positions"
+        if not folder.is_dir():
+            problems.append(f"{folder} not found: subject {subject}'s D3_Positions files are missing "
+                            f"(extract Poses_D3_Positions_{subject}.tgz into {root})")
+            continue
         paths = sorted(folder.glob("*.cdf"), key=lambda path: path.stem)  # the archive's order too
-        _check_count(subject, [path.stem for path in paths], str(folder))
+        problems.append(_count_problem(subject, [path.stem for path in paths], str(folder)))
         files += [SourceFile(subject, path.stem, str(path), lambda path=path: positions_from_cdf(path))
                   for path in paths]
+    _raise_count_problems(problems)
     return files
 
 
@@ -190,15 +201,18 @@ def archive_files(archive: zipfile.ZipFile, path: str | Path,
         match = _ARCHIVE_MEMBER.match(member)
         if match and match.group(1) in members:
             members[match.group(1)].append((match.group(2), member))
-    files = []
+    files, problems = [], []
     for subject, found in members.items():
-        _check_count(subject, [stem for stem, _ in found], f"{path}: h36m/{subject}/MyPoses/3D_positions")
+        problems.append(_count_problem(subject, [stem for stem, _ in found],
+                                       f"{path}: h36m/{subject}/MyPoses/3D_positions"))
         for stem, member in sorted(found):
             where = f"{path}: {member}"
+
             def read(member: str = member, where: str = where) -> np.ndarray:
                 return positions_from_h5(io.BytesIO(archive.read(member)), where)
 
             files.append(SourceFile(subject, stem, where, read))
+    _raise_count_problems(problems)
     return files
 
 
