@@ -362,7 +362,7 @@ def _handle_export(args: argparse.Namespace) -> int:
 def _handle_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from jointformer.dataset_commands import evaluate_datasets, parse_datasets
 
-    datasets = parse_datasets(parser, args.dataset)
+    datasets = parse_datasets(parser, args)
     _check_flags_against_checkpoint(parser, args, "refine")
     return _evaluate(args) if datasets == ("h36m",) else evaluate_datasets(args, datasets)
 

@@ -60,11 +60,20 @@ def handle_synth_3dhp(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_datasets(parser: argparse.ArgumentParser, value: str) -> tuple[str, ...]:
-    """``--dataset``: "h36m", "3dhp" or "h36m,3dhp" (any order, no repeats)."""
-    names = tuple(name.strip() for name in value.split(","))
+def parse_datasets(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[str, ...]:
+    """``--dataset``: "h36m", "3dhp" or "h36m,3dhp" (any order, no repeats); Human3.6M-only flags given
+    without h36m, and --data-dir-3dhp without both datasets, are parser errors."""
+    names = tuple(name.strip() for name in args.dataset.split(","))
     if not names or any(name not in DATASETS for name in names) or len(set(names)) != len(names):
-        parser.error(f"--dataset {value!r}: expected h36m, 3dhp or h36m,3dhp")
+        parser.error(f"--dataset {args.dataset!r}: expected h36m, 3dhp or h36m,3dhp")
+    if "h36m" not in names:
+        given = [flag for flag, value, default in (("--keypoints", args.keypoints, "gt"),
+                                                   ("--actions", args.actions, "*"),
+                                                   ("--downsample", args.downsample, 1)) if value != default]
+        if given:
+            parser.error(f"{', '.join(given)}: Human3.6M test-data flag(s), but --dataset {args.dataset}")
+    if args.data_dir_3dhp is not None and set(names) != set(DATASETS):
+        parser.error("--data-dir-3dhp is for --dataset h36m,3dhp; with one dataset, give --data-dir")
     return names
 
 
