@@ -26,7 +26,15 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
 
     ``stage``: "stage1" (``run_jointformer.py``), "refine" (``run_refinement.py``) or "evaluate"."""
     add = parser.add_argument
-    add("-d", "--dataset", default="h36m", metavar="NAME", help="target dataset (only h36m)")
+    if stage == "evaluate":
+        add("-d", "--dataset", default="h36m", metavar="NAME",
+            help="h36m, 3dhp (the MPI-INF-3DHP test set in --data-dir) or h36m,3dhp (a cross-dataset table)")
+        add("--data-dir-3dhp", dest="data_dir_3dhp", default=None, metavar="DIR",
+            help="with --dataset h36m,3dhp: the 3DHP test set (default DATA_DIR/mpi_inf_3dhp_test_set)")
+        add("--3dhp-joints", dest="pck_joints", type=int, default=14, choices=(14, 17),
+            help="3DHP PCK/AUC joints: 14, the official evaluation's (default), or all 17")
+    else:
+        add("-d", "--dataset", default="h36m", metavar="NAME", help="target dataset (only h36m)")
     add("-k", "--keypoints", default="gt", metavar="NAME", help="2D detections to use: data_2d_h36m_NAME.npz")
     add("-a", "--actions", default="*", metavar="LIST", help="actions to train/test on, comma list, or *")
     if stage != "evaluate":  # ``jointformer evaluate`` takes the checkpoint as its positional argument
@@ -170,6 +178,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _handle_synth(args: argparse.Namespace) -> int:
+    if args.layout == "3dhp":
+        from jointformer.dataset_commands import handle_synth_3dhp
+
+        return handle_synth_3dhp(args)
     from jointformer.data.synthetic import SyntheticConfig, write_synthetic_dataset
 
     config = SyntheticConfig(seed=args.seed, detector_name=args.detector_name)
@@ -211,10 +223,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     synth = commands.add_parser("synth", help="write the embedded synthetic data set (VideoPose3D layout)")
     synth.add_argument("directory", help="output directory (created)")
+    synth.add_argument("--layout", default="h36m", choices=("h36m", "3dhp"),
+                       help="h36m: the VideoPose3D files (default); 3dhp: an MPI-INF-3DHP test set, "
+                       "TS1..TS6/annot_data.mat")
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("--detector-name", dest="detector_name", default="cpn_ft_h36m_dbb",
                        help="name of the detector-like 2D file: data_2d_h36m_NAME.npz")
     synth.set_defaults(handler=lambda parser_, args: _handle_synth(args))
+
+    from jointformer.dataset_commands import add_prepare_parser
+
+    add_prepare_parser(commands)
 
     summary = commands.add_parser("data-summary", help="subjects, actions, frames and reprojection error")
     summary.add_argument("directory", help="data directory")
@@ -341,8 +360,11 @@ def _handle_export(args: argparse.Namespace) -> int:
 
 
 def _handle_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from jointformer.dataset_commands import evaluate_datasets, parse_datasets
+
+    datasets = parse_datasets(parser, args)
     _check_flags_against_checkpoint(parser, args, "refine")
-    return _evaluate(args)
+    return _evaluate(args) if datasets == ("h36m",) else evaluate_datasets(args, datasets)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

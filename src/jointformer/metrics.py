@@ -132,3 +132,53 @@ class ErrorSums:
         total = self.count.sum()
         return {"protocol1": self.protocol1.sum() / total, "protocol2": self.protocol2.sum() / total,
                 "protocol3": self.protocol3.sum() / total, "per_joint": self.per_joint.sum(dim=0) / total}
+
+
+PCK_THRESHOLD_M = 0.150
+AUC_THRESHOLDS_M = tuple(step * 0.005 for step in range(31))  # 0, 5, ..., 150 mm
+
+
+class PCKSums:
+    """Running counts of MPI-INF-3DHP's metrics per group, as its official evaluation defines them
+    (``mpii_compute_3d_pck``): PCK = share of joint errors strictly below 150 mm; AUC = mean of that share
+    over the thresholds 0, 5, ..., 150 mm (so a perfect prediction scores AUC 30/31, the threshold 0 being
+    met by no error); both over ``pck_joints`` only; MPJPE over all joints.
+
+    Groups are fine cells (e.g. sequence x activity); :meth:`means` merges any set of them exactly from the
+    sums and counts. Distances in metres; shares as fractions (callers print percent).
+    """
+
+    def __init__(self, num_groups: int, pck_joints: tuple[int, ...] | list[int],
+                 thresholds: tuple[float, ...] = AUC_THRESHOLDS_M, pck_threshold: float = PCK_THRESHOLD_M,
+                 ) -> None:
+        self.pck_joints = list(pck_joints)
+        self.thresholds = torch.tensor(thresholds, dtype=torch.float64)
+        self.pck_threshold = pck_threshold
+        self.count = torch.zeros(num_groups, dtype=torch.float64)  # poses
+        self.below = torch.zeros(num_groups, len(thresholds), dtype=torch.float64)  # joints < each threshold
+        self.below_pck = torch.zeros(num_groups, dtype=torch.float64)  # joints < pck_threshold
+        self.error_sum = torch.zeros(num_groups, dtype=torch.float64)  # sum of per-pose mean joint errors
+
+    def update(self, predicted: torch.Tensor, target: torch.Tensor, groups: torch.Tensor) -> None:
+        """Add a batch: predicted, target (B, J, 3) metres, same frame, both root-centred; groups (B,)
+        int64 cell indices."""
+        errors = joint_errors(predicted.float(), target.float()).double().cpu()  # (B, J) metres
+        groups = groups.cpu().long()
+        scored = errors[:, self.pck_joints]  # (B, P)
+        below = (scored[:, :, None] < self.thresholds).sum(dim=1).double()  # (B, K)
+        self.count.index_add_(0, groups, torch.ones(len(groups), dtype=torch.float64))
+        self.below.index_add_(0, groups, below)
+        self.below_pck.index_add_(0, groups, (scored < self.pck_threshold).sum(dim=1).double())
+        self.error_sum.index_add_(0, groups, errors.mean(dim=1))
+
+    def means(self, groups: list[int] | None = None) -> dict[str, float] | None:
+        """{"pck", "auc"} (fractions) and "mpjpe" (metres) over the union of ``groups`` (None: all); None
+        when those groups hold no pose."""
+        chosen = slice(None) if groups is None else groups
+        poses = float(self.count[chosen].sum())
+        if poses == 0:
+            return None
+        joints = poses * len(self.pck_joints)
+        curve = self.below[chosen].sum(dim=0) / joints  # (K,)
+        return {"pck": float(self.below_pck[chosen].sum()) / joints, "auc": float(curve.mean()),
+                "mpjpe": float(self.error_sum[chosen].sum()) / poses, "poses": int(poses)}

@@ -155,7 +155,14 @@ def subject_bone_offsets(subject: str) -> np.ndarray:
     """
     if subject not in _SUBJECT_BUILD:
         raise ValueError(f"no synthetic body for subject {subject!r}; known: {', '.join(_SUBJECT_BUILD)}")
-    stature, (legs, arms, torso, shoulders, hips) = _SUBJECT_BUILD[subject]
+    return body_offsets(*_SUBJECT_BUILD[subject])
+
+
+def body_offsets(stature: float, deviations: tuple[float, float, float, float, float]) -> np.ndarray:
+    """(32, 3) rest-pose bone offsets, metres (as :func:`subject_bone_offsets`), of a body ``stature``
+    metres tall whose (legs, arms, torso, shoulder width, hip width) deviate by these fractions from the
+    reference proportions."""
+    legs, arms, torso, shoulders, hips = deviations
     offsets = _reference_offsets()
     offsets[[2, 3, 7, 8]] *= 1.0 + legs
     offsets[[18, 19, 20, 21, 22, 23, 26, 27, 28, 29, 30, 31]] *= 1.0 + arms
@@ -1066,12 +1073,19 @@ def _trial_frames(action: str, config: SyntheticConfig, rng: np.random.Generator
     return int(config.min_frames + round(fraction * (config.max_frames - config.min_frames)))
 
 
+def perform_action(action: str, offsets: np.ndarray, frames: int, rng: np.random.Generator) -> np.ndarray:
+    """(frames, 32, 3) metres, programme frame (z up, floor z = 0, near the origin): the body of bone
+    ``offsets`` (32, 3) metres performing ``action``'s motion programme at 50 fps, drawing from ``rng``."""
+    body = _Body(offsets)
+    t = np.arange(frames) / FPS
+    return _pose(_PROGRAMMES[action](t, rng, body), body, ground_clearance=rng.uniform(0.0, 0.01))
+
+
 def _generate_trial(subject: str, action: str, trial: int, config: SyntheticConfig) -> np.ndarray:
     """(T, 32, 3) float32 metres, world frame: one trial, seen whole by all four cameras of ``subject``."""
     rng = np.random.default_rng([config.seed, ALL_SUBJECTS.index(subject), ACTIONS.index(action), trial])
-    body = _Body(subject_bone_offsets(subject))
-    t = np.arange(_trial_frames(action, config, rng)) / FPS
-    posed = _pose(_PROGRAMMES[action](t, rng, body), body, ground_clearance=rng.uniform(0.0, 0.01))
+    frames = _trial_frames(action, config, rng)
+    posed = perform_action(action, subject_bone_offsets(subject), frames, rng)
     yaw = rng.uniform(0.0, 2.0 * np.pi)
     radius = _PLACEMENT_RADIUS * np.sqrt(rng.uniform())
     angle = rng.uniform(0.0, 2.0 * np.pi)
