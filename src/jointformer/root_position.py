@@ -6,8 +6,8 @@ about how far away the person stands. With a pinhole camera of focal length ``f`
 point ``c`` (pixels), a person whose joints lie roughly at one depth ``Z`` (weak perspective) appears in
 the image scaled by ``s = f / Z``. So, per frame:
 
-1. ``s`` is the least-squares ratio of the 2D extent to the lifted 3D extent: the scale that best maps the
-   lifted joints' (x, y), centred on their mean, onto the 2D keypoints centred on their mean;
+1. ``s`` is the ratio of the 2D extent to the lifted 3D extent: the root-mean-square distance of the 2D
+   keypoints from their mean over that of the lifted joints' (x, y) from theirs;
 2. the mean joint depth is ``f / s``, and the root's depth ``Z = f / s - mean(z_j)`` (z_j: the lifted
    joints' depths relative to the root);
 3. x and y come from back-projecting the 2D root: ``X = (u_root - c_x) * Z / f``, likewise ``Y`` from
@@ -65,11 +65,9 @@ def estimate_root_position(keypoints_2d: np.ndarray, poses_3d: np.ndarray, focal
     if np.any(extent_3d <= 1e-12):
         raise InputError(f"root position: lifted pose(s) {np.flatnonzero(extent_3d <= 1e-12)[:5].tolist()} "
                          f"have no extent")
-    scale = np.sum(centred_2d * centred_3d, axis=(1, 2)) / extent_3d  # pixels per metre, = f / mean depth
-    if np.any(scale <= 0):
-        bad = np.flatnonzero(scale <= 0)[:5].tolist()
-        raise InputError(f"root position: frames {bad}: the lifted pose does not match its 2D keypoints "
-                         f"(negative scale)")
+    # pixels per metre, = f / mean depth: the ratio of the root-mean-square extents (always positive, and
+    # unaffected by how well the lifted joints match their 2D counterparts one by one)
+    scale = np.sqrt(np.sum(centred_2d * centred_2d, axis=(1, 2)) / extent_3d)
     depth = focal_length / scale - (poses[:, :, 2] - poses[:, :1, 2]).mean(axis=1)
     centre = np.asarray(principal_point, dtype=np.float64)
     xy = (points[:, 0] - centre) * depth[:, None] / focal_length

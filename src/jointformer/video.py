@@ -124,8 +124,8 @@ def _open_video(path: Path, fps: float | None) -> FrameSource:
     capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
         capture.release()
-        raise InputError(f"{path}: cannot be opened as a video (not a video file, or a container OpenCV "
-                         f"cannot read)")
+        raise InputError(f"{path}: cannot be opened as a video (not a video file, or a container or codec "
+                         f"this OpenCV build cannot read)")
     count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     ok, frame = capture.read()
     if not ok or frame is None:
