@@ -113,7 +113,8 @@ def test_lift_video_returns_a_lift_result_placed_in_the_camera_frame(no_decoding
     # a longer focal length places the person proportionally farther away
     farther = lifter.lift_video(CLIP, focal_length=800.0)
     mean_depth = result.poses_3d[..., 2].mean(axis=1)
-    assert np.allclose(farther.root_position[:, 2] + mean_depth, 2 * (result.root_position[:, 2] + mean_depth))
+    depth_of_mean = result.root_position[:, 2] + mean_depth
+    assert np.allclose(farther.root_position[:, 2] + mean_depth, 2 * depth_of_mean)
 
 
 def test_smoothing_reduces_frame_to_frame_jitter(no_decoding, model):
@@ -150,7 +151,8 @@ def test_video_command_writes_poses_root_bvh_and_detections(no_decoding, monkeyp
     assert "27 of 30 frames with a person (3 gap frames)" in printed
     assert "detection 30 frames in" in printed and "lifting 27 frames in" in printed and "frames/s" in printed
     document = json.loads(outputs["out"].read_text())
-    assert document["fps"] == 30.0 and document["image_size"] == list(SIZE) and document["gaps"] == [0, 12, 13]
+    assert document["fps"] == 30.0 and document["image_size"] == list(SIZE)
+    assert document["gaps"] == [0, 12, 13]
     assert document["focal_length_px"] == pytest.approx(0.6009 * np.hypot(*SIZE), rel=1e-3)
     frames = document["tracks"][0]["frames"]
     assert [frame["frame_id"] for frame in frames] == [i for i in range(30) if i not in (0, 12, 13)]
@@ -194,7 +196,7 @@ def test_bad_output_paths_are_parser_errors(checkpoint, tmp_path, capsys, flag, 
 
 def test_nobody_found_writes_no_outputs(no_decoding, monkeypatch, checkpoint, tmp_path, capsys):
     monkeypatch.setattr(ReplayDetector, "missing", frozenset(range(30)))
-    status, outputs = run_command(tmp_path, checkpoint)
+    status, _ = run_command(tmp_path, checkpoint)
     assert status == 2 and "nobody was found" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
@@ -279,7 +281,7 @@ def test_bad_inputs_are_clear_errors_and_leave_no_outputs(tmp_path, checkpoint, 
 def test_mediapipe_finds_the_person_in_every_frame_of_the_clip_and_the_track_is_smooth(checkpoint, tmp_path,
                                                                                     capsys):
     pytest.importorskip("mediapipe")
-    keypoints, scores, fps, size = video.detect_video(CLIP)
+    keypoints, _, fps, size = video.detect_video(CLIP)
     assert np.isfinite(keypoints).all() and (fps, size) == (30.0, SIZE)
     assert np.median(np.abs(keypoints - STORED["keypoints"])) < 1.0  # the stored landmarks are MediaPipe's
     status, outputs = run_command(tmp_path, checkpoint)
