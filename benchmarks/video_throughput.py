@@ -2,8 +2,8 @@
 
 Measured on the Pose2Sim 0.10.49 demo videos (4 cameras, 100 frames each, 1080 x 1920 portrait, 60 fps):
 
-    pip download --no-deps -d /tmp/p2s pose2sim==0.10.49 && unzip -q /tmp/p2s/pose2sim-0.10.49-py3-none-any.whl \\
-        'Pose2Sim/Demo_SinglePerson/videos/*' -d /tmp/p2s
+    pip download --no-deps -d /tmp/p2s pose2sim==0.10.49
+    unzip -q /tmp/p2s/pose2sim-0.10.49-py3-none-any.whl "Pose2Sim/Demo_SinglePerson/videos/*" -d /tmp/p2s
     python benchmarks/video_throughput.py /tmp/p2s/Pose2Sim/Demo_SinglePerson/videos/cam0*.mp4 \\
         --checkpoint runs/demo/<run>/stage1/ckpt_best.pth.tar
 
