@@ -4,7 +4,8 @@ Frames come from OpenCV (any video it decodes) or from a folder of images (sorte
 2D keypoints come from MediaPipe Pose through its legacy ``mediapipe.solutions.pose`` API:
 ``mediapipe==0.10.14`` ships the models it needs (``pose_detection.tflite``, ``pose_landmark_full.tflite``)
 inside its wheel, so nothing is downloaded at run time. Both come with the optional extra
-``pip install 'jointformer[video]'``; without it, :class:`MissingExtraError` names the extra.
+``pip install 'jointformer[video]'`` (mediapipe brings its OpenCV); without it, :class:`MissingExtraError`
+names the extra.
 
 MediaPipe's legacy pose finds and follows **one person**: the result is one track. A frame where nobody is
 found is a gap: it has no row in the track (its frame id is missing), and its keypoints are NaN in
@@ -45,7 +46,7 @@ def _import_cv2() -> Any:
         import cv2
     except ImportError as error:
         raise MissingExtraError(f"reading videos needs OpenCV, which is not installed: {EXTRA_HINT} "
-                                f"(the 'video' extra: mediapipe==0.10.14, opencv-python-headless)") from error
+                                f"(the 'video' extra: mediapipe==0.10.14, which brings OpenCV)") from error
     return cv2
 
 
@@ -54,7 +55,7 @@ def _import_mediapipe_pose() -> Any:
         import mediapipe
     except ImportError as error:
         raise MissingExtraError(f"2D detection needs MediaPipe, which is not installed: {EXTRA_HINT} "
-                                f"(the 'video' extra: mediapipe==0.10.14, opencv-python-headless)") from error
+                                f"(the 'video' extra: mediapipe==0.10.14, which brings OpenCV)") from error
     return mediapipe.solutions.pose
 
 
