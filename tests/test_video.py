@@ -185,13 +185,22 @@ def test_checkpoint_is_required_until_a_packaged_model_exists(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("flag, name", [("--out", "p.csv"), ("--bvh", "p.txt"), ("--out", "cam01_clip.mp4")])
+@pytest.mark.parametrize("flag, name", [("--out", "p.csv"), ("--bvh", "p.txt"), ("--html", "p.png")])
 def test_bad_output_paths_are_parser_errors(checkpoint, tmp_path, capsys, flag, name):
-    target = CLIP if name == CLIP.name else tmp_path / name
     arguments = ["video", str(CLIP), "--checkpoint", str(checkpoint), "--out", str(tmp_path / "p.json")]
     with pytest.raises(SystemExit) as exit_info:
-        main([*arguments, flag, str(target)])
+        main([*arguments, flag, str(tmp_path / name)])
     assert exit_info.value.code == 2 and flag in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_over_the_input_is_a_parser_error(checkpoint, tmp_path, capsys):
+    movie = tmp_path / "movie.json"  # a video under an odd name, and --out pointing at it
+    movie.write_bytes(CLIP.read_bytes())
+    with pytest.raises(SystemExit) as exit_info:
+        main(["video", str(movie), "--checkpoint", str(checkpoint), "--out", str(movie)])
+    assert exit_info.value.code == 2 and "would overwrite the input" in capsys.readouterr().err
+    assert movie.read_bytes() == CLIP.read_bytes()
 
 
 def test_nobody_found_writes_no_outputs(no_decoding, monkeypatch, checkpoint, tmp_path, capsys):
