@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -29,7 +30,7 @@ def main() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    document = json.loads(open(args.poses, encoding="utf-8").read())
+    document = json.loads(Path(args.poses).read_text(encoding="utf-8"))
     frames = document["tracks"][0]["frames"]
     ids = [frame["frame_id"] for frame in frames]
     root = np.array([frame["root_position"] for frame in frames])
@@ -54,7 +55,8 @@ def main() -> None:
     axes[3].set_aspect("equal", adjustable="datalim")
     axes[4].plot(times, root[:, 2], label="pelvis depth z")
     axes[4].plot(times, root[:, 0], label="pelvis x")
-    axes[4].set(xlabel="time (s)", ylabel="metres, camera frame", title=f"focal length {focal:.0f} px (default)")
+    axes[4].set(xlabel="time (s)", ylabel="metres, camera frame",
+                title=f"focal length {focal:.0f} px ({document['focal_length_source'].split(':')[0]})")
     axes[4].legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(args.figure, dpi=80)
