@@ -278,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     lift.add_argument("--device", default="auto")
     lift.set_defaults(handler=lambda parser_, args: _handle_lift(args))
 
+    from jointformer.video_command import add_video_parser
+
+    add_video_parser(commands)
+
     export = commands.add_parser("export", help="export a model with its normalisation to ONNX")
     export.add_argument("checkpoint", help="stage-1 or refinement checkpoint")
     export.add_argument("--onnx", required=True, help="output .onnx file")

@@ -15,3 +15,7 @@ class CheckpointError(JointformerError):
 
 class InputError(JointformerError):
     """Keypoints given for lifting are malformed; the message names the file or argument and the field."""
+
+
+class MissingExtraError(JointformerError):
+    """An optional dependency is not installed; the message names the extra that provides it."""

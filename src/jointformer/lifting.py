@@ -239,6 +239,15 @@ class Lifter:
                           errors_mm=error_mm if has_error_head(self.model) else None, filled=filled,
                           keypoints_2d=points, joint_names=SKELETON17.names)
 
+    def lift_video(self, path: str | Path, **options: Any) -> LiftResult:
+        """Detect one person in a video file or image folder with MediaPipe Pose and lift the track: see
+        :func:`jointformer.video.lift_video` (options: detector, fps, focal_length, flip_test, min_score,
+        allow_missing, smooth, progress). Returns a :class:`~jointformer.video.VideoLiftResult`, a
+        :class:`LiftResult` with the frame ids, frame rate, size and the absolute root position."""
+        from jointformer.video import lift_video
+
+        return lift_video(self, path, **options)
+
     def _batch_starts(self, count: int, progress: bool) -> Any:
         starts = range(0, count, self.batch_size)
         if not progress or len(starts) < 2:
@@ -298,7 +307,8 @@ LIFT_FORMAT = "jointformer-lift"
 LIFT_FORMAT_VERSION = 1
 
 
-def lift_document(tracks: Sequence[Any], results: Sequence[LiftResult], metadata: dict[str, Any]) -> dict:
+def lift_document(tracks: Sequence[Any], results: Sequence[LiftResult], metadata: dict[str, Any],
+                  per_frame: dict[str, np.ndarray] | None = None) -> dict:
     """The JSON document of ``jointformer lift`` (schema version 1).
 
     ``{"format": "jointformer-lift", "version": 1, "joint_names": [17 names], "units": "m",
@@ -306,6 +316,8 @@ def lift_document(tracks: Sequence[Any], results: Sequence[LiftResult], metadata
     "tracks": [{"track_id", "is_sequence", "frames": [{"frame_id", "pose_3d": [[x, y, z] * 17],
     "error_mm": [17] or null, "filled": [17 bools]}]}]}``. Tracks and results are matched by position;
     a track has ``track_id``, ``frame_ids`` and ``is_sequence`` (see :mod:`jointformer.keypoint_files`).
+    ``per_frame``: more fields for every frame, name -> array with one row per pose over all tracks in order
+    (e.g. ``root_position`` (N, 3) m from ``jointformer video``), rounded to 6 decimals.
     """
     document: dict[str, Any] = {
         "format": LIFT_FORMAT, "version": LIFT_FORMAT_VERSION, "joint_names": list(SKELETON17.names),
@@ -314,6 +326,7 @@ def lift_document(tracks: Sequence[Any], results: Sequence[LiftResult], metadata
         "root": "root-relative: joint 0 (Hip, the pelvis) is at the origin",
         **metadata, "tracks": [],
     }
+    offset = 0
     for track, result in zip(tracks, results, strict=True):
         frames = []
         for row, frame_id in enumerate(track.frame_ids):
@@ -322,24 +335,28 @@ def lift_document(tracks: Sequence[Any], results: Sequence[LiftResult], metadata
                 "pose_3d": np.round(result.poses_3d[row], 6).tolist(),
                 "error_mm": None if result.errors_mm is None else np.round(result.errors_mm[row], 3).tolist(),
                 "filled": result.filled[row].tolist(),
+                **{name: np.round(rows[offset + row], 6).tolist()
+                   for name, rows in (per_frame or {}).items()},
             })
+        offset += len(result)
         document["tracks"].append({"track_id": track.track_id, "is_sequence": bool(track.is_sequence),
                                    "frames": frames})
     return document
 
 
 def write_lift_output(path: str | Path, tracks: Sequence[Any], results: Sequence[LiftResult],
-                      metadata: dict[str, Any]) -> Path:
+                      metadata: dict[str, Any], per_frame: dict[str, np.ndarray] | None = None) -> Path:
     """Write lifted poses as ``.json`` (:func:`lift_document`) or ``.npz`` (arrays ``poses_3d`` (N, 17, 3)
     m, ``errors_mm`` (N, 17) (NaN without an error head), ``filled`` (N, 17), ``track_index`` (N,),
-    ``frame_ids`` (N,) str, ``joint_names`` (17,), ``metadata`` (a JSON string)), atomically."""
+    ``frame_ids`` (N,) str, ``joint_names`` (17,), ``metadata`` (a JSON string), and each ``per_frame``
+    array under its name), atomically."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".json", ".npz"):
         raise InputError(f"{path}: the output must end in .json or .npz")
     with atomic_output(path, suffix=suffix) as temporary, temporary.open("wb") as handle:
         if suffix == ".json":
-            text = json.dumps(lift_document(tracks, results, metadata), indent=1)
+            text = json.dumps(lift_document(tracks, results, metadata, per_frame), indent=1)
             handle.write(text.encode("utf-8"))
         else:
             np.savez_compressed(
@@ -354,5 +371,6 @@ def write_lift_output(path: str | Path, tracks: Sequence[Any], results: Sequence
                 frame_ids=np.array([str(frame) for track in tracks for frame in track.frame_ids]),
                 joint_names=np.array(SKELETON17.names),
                 metadata=np.array(json.dumps(metadata)),
+                **(per_frame or {}),
             )
     return path

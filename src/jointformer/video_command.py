@@ -1,0 +1,113 @@
+"""``jointformer video INPUT``: the command line's video subcommand (its parser and its thin handler).
+
+Kept beside :mod:`jointformer.cli` (which registers it) so that the video pipeline's flags live in one place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+NO_PACKAGED_MODEL = ("--checkpoint is required for now: jointformer has no packaged in-the-wild model yet "
+                     "(it is being built); pass a stage-1 or refinement checkpoint, e.g. one from "
+                     "`jointformer demo`")
+
+
+def add_video_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``video`` on the ``jointformer`` subcommands."""
+    video = commands.add_parser("video", help="video file or image folder -> 2D (MediaPipe Pose) -> 3D, BVH")
+    video.add_argument("input", help="a video file (anything OpenCV reads) or a folder of images")
+    video.add_argument("--checkpoint", default=None,
+                       help="stage-1 or refinement checkpoint (required until a packaged model ships)")
+    video.add_argument("--refiner", default=None, help="refinement checkpoint to run on top of --checkpoint")
+    video.add_argument("--out", required=True, help="output file, .json or .npz")
+    video.add_argument("--keypoints-out", dest="keypoints_out", default=None,
+                       help="also keep the 2D detections: a COCO-results .json (`jointformer lift` reads it)")
+    video.add_argument("--plot", default=None, help="PNG: 2D input and 3D pose for up to 16 frames")
+    video.add_argument("--gif", default=None, help="GIF animation of the track")
+    video.add_argument("--html", default=None, help="self-contained interactive HTML 3D viewer")
+    video.add_argument("--bvh", default=None, help="BVH motion file for animation tools (Blender, ...)")
+    video.add_argument("--smooth", action="store_true", help="One-Euro filter over time (poses and root)")
+    video.add_argument("--fps", type=float, default=None,
+                       help="frame rate: overrides the video's; a folder of images defaults to 25")
+    video.add_argument("--focal-length", dest="focal_length", type=float, default=None, metavar="PX",
+                       help="focal length in pixels for the absolute root position (default: a phone's "
+                       "26 mm equivalent, 0.60 x the frame diagonal)")
+    video.add_argument("--min-score", dest="min_score", type=float, default=0.3,
+                       help="landmarks with a visibility below this are missing (default 0.3)")
+    video.add_argument("--allow-missing", dest="allow_missing", action="store_true",
+                       help="fill joints missing in the whole track from the mean pose")
+    video.add_argument("--no-flip", dest="no_flip", action="store_true",
+                       help="no flip test-time augmentation")
+    video.add_argument("--device", default="auto")
+    video.set_defaults(handler=handle_video)
+
+
+def _check_outputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Every output's extension is right and none is the input, before any work is done."""
+    expected = {"out": (".json", ".npz"), "keypoints_out": (".json",), "plot": (".png",), "gif": (".gif",),
+                "html": (".html", ".htm"), "bvh": (".bvh",)}
+    source = Path(args.input).resolve()
+    for name, suffixes in expected.items():
+        value = getattr(args, name)
+        if value is None:
+            continue
+        flag = "--" + name.replace("_", "-")
+        if Path(value).suffix.lower() not in suffixes:
+            parser.error(f"{flag} {value}: expected a file ending in {' or '.join(suffixes)}")
+        if Path(value).resolve() == source:
+            parser.error(f"{flag} {value}: would overwrite the input")
+
+
+def handle_video(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.checkpoint is None:
+        parser.error(NO_PACKAGED_MODEL)
+    _check_outputs(parser, args)
+    from jointformer.bvh import motion_from_poses, write_bvh
+    from jointformer.lifting import Lifter, write_lift_output
+    from jointformer.video import detection_track, fill_gaps, lift_detections, run_detection, write_detections
+
+    lifter = Lifter.from_checkpoint(args.checkpoint, device=args.device, refiner=args.refiner)
+    run = run_detection(args.input, fps=args.fps, progress=sys.stderr.isatty())
+    start = time.perf_counter()
+    result = lift_detections(lifter, run, focal_length=args.focal_length, flip_test=not args.no_flip,
+                             min_score=args.min_score, allow_missing=args.allow_missing, smooth=args.smooth)
+    lift_seconds = time.perf_counter() - start
+    motion = None
+    if args.bvh:  # solved before anything is written, so a failure leaves no partial outputs
+        indices = np.flatnonzero(run.found)
+        _, poses = fill_gaps(indices, result.poses_3d)
+        _, roots = fill_gaps(indices, result.root_position)
+        motion = motion_from_poses(poses, result.fps, roots)
+    frames, total = len(result), result.frame_count
+    gaps = [frame for frame, present in zip(run.frame_ids(), run.found, strict=True) if not present]
+    metadata = {"checkpoint": args.checkpoint, "refiner": args.refiner, "layout": "mediapipe33",
+                "detector": "MediaPipe Pose 0.10.14 (legacy solutions API, full model), one person",
+                "input": args.input, "fps": result.fps, "image_size": list(result.image_size),
+                "frame_count": total, "gaps": gaps, "focal_length_px": round(result.focal_length, 3),
+                "focal_length_source": result.focal_length_source, "normalization": "extent",
+                "flip_test": not args.no_flip, "min_score": args.min_score, "smoothed": bool(args.smooth),
+                "root_position": "pelvis, metres, camera frame (x right, y down, z forward)",
+                "pose_3d_camera": "root_position + pose_3d, metres, camera frame",
+                "input_stats_source": lifter.input_stats.get("source", "checkpoint")}
+    track = detection_track(run)
+    path = write_lift_output(args.out, [track], [result], metadata,
+                             per_frame={"root_position": result.root_position,
+                                        "pose_3d_camera": result.pose_3d_camera})
+    print(f"==> {frames} of {total} frames with a person ({len(gaps)} gap frames) written to {path}")
+    if args.keypoints_out:
+        print(f"==> 2D detections: {write_detections(args.keypoints_out, run)}")
+    if motion is not None:
+        print(f"==> BVH: {write_bvh(args.bvh, motion)} ({len(motion.root_positions)} frames)")
+    from jointformer.cli import _lift_pictures
+
+    args.fps = result.fps
+    _lift_pictures(args, [track], [result])
+    print(f"==> throughput: detection {total} frames in {run.seconds:.2f} s ({total / run.seconds:.1f} "
+          f"frames/s, decoding included); lifting {frames} frames in {lift_seconds:.2f} s "
+          f"({frames / max(lift_seconds, 1e-9):.1f} frames/s)")
+    return 0
