@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from jointformer.atomic_files import write_text_atomically
 from jointformer.data.h36m import data_paths, load_pose_sets
 from jointformer.data.poseset import PoseSet
 from jointformer.data.synthetic import DEFAULT_DETECTOR_NAME, SyntheticConfig, write_synthetic_dataset
@@ -26,7 +27,6 @@ from jointformer.evaluation import (
     format_table,
     published_summary_lines,
     write_results_json,
-    write_text_atomically,
 )
 from jointformer.metrics import mpjpe
 from jointformer.models.jointformer import JointFormerConfig

@@ -15,3 +15,8 @@ class CheckpointError(JointformerError):
 
 class InputError(JointformerError):
     """Keypoints given for lifting are malformed; the message names the file or argument and the field."""
+
+
+class OutputError(JointformerError):
+    """An output file cannot be written where asked (unwritable, a directory, an input of the same run...);
+    the message names the path the user gave."""

@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from jointformer.atomic_files import atomic_output
+from jointformer.atomic_files import write_text_atomically
 from jointformer.data.poseset import PoseSet
 from jointformer.data.skeleton import SKELETON17
 from jointformer.errors import JointformerError
@@ -151,13 +151,6 @@ def published_summary_lines(result: EvaluationResult) -> list[str]:
     """The two lines the published evaluation prints."""
     return [f"Protocol #1   (MPJPE) action-wise average: {result.protocol1['avg']:.2f} (mm)",
             f"Protocol #2 (P-MPJPE) action-wise average: {result.protocol2['avg']:.2f} (mm)"]
-
-
-def write_text_atomically(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename."""
-    with atomic_output(path) as temporary:
-        temporary.write_text(text, encoding="utf-8", newline="")
-    return Path(path)
 
 
 def append_results_csv(path: str | Path, result: EvaluationResult, checkpoint: str) -> Path:

@@ -28,14 +28,14 @@ Conventions:
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from jointformer.atomic_files import atomic_output
 from jointformer.data.camera import h36m_cameras, project_to_pixels, world_to_camera
 from jointformer.data.h36m import FILE_3D, file_2d_name
 from jointformer.data.skeleton import (
@@ -1231,20 +1231,11 @@ def metadata_2d() -> dict[str, object]:
 def _save_atomically(contents: dict[Path, dict[str, object]]) -> None:
     """Write each ``path -> arrays`` as a compressed npz (dicts pickled, as VideoPose3D does): all to
     temporary files beside their targets first, then renamed over the targets."""
-    written: list[tuple[str, Path]] = []
-    try:
+    with ExitStack() as renames:  # every file written before the first rename; any failure renames none
         for path, arrays in contents.items():
-            # Opened exclusively under a fresh name (not mkstemp, whose files ignore the umask: 0600).
-            temporary = str(path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"))
-            with open(temporary, "xb") as stream:
-                written.append((temporary, path))
+            temporary = renames.enter_context(atomic_output(path))
+            with temporary.open("wb") as stream:
                 np.savez_compressed(stream, **arrays)
-        for temporary, path in written:
-            os.replace(temporary, path)
-    finally:
-        for temporary, _ in written:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
 
 
 def write_synthetic_dataset(directory: str | Path, config: SyntheticConfig = SyntheticConfig(),
