@@ -30,14 +30,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from jointformer.atomic_files import atomic_output
+from jointformer.atomic_files import atomic_output, write_text_atomically
 from jointformer.data.camera import h36m_cameras, project_to_pixels, world_to_camera
 from jointformer.data.h36m import FILE_3D, file_2d_name
+from jointformer.errors import DataError
 from jointformer.data.skeleton import (
     ACTIONS,
     ALL_SUBJECTS,
@@ -1219,6 +1221,9 @@ def add_detector_noise(positions_2d: dict[str, dict[str, list[np.ndarray]]], rng
 # --------------------------------------------------------------------------------------------------------
 # Files
 
+CONFIG_FILE = "synthetic_config.json"
+"""Written beside the data files: the SyntheticConfig they were generated with."""
+
 _DETECTOR_STREAM = 1_000_003  # keeps the detector's random stream apart from the trials' streams
 
 
@@ -1261,4 +1266,28 @@ def write_synthetic_dataset(directory: str | Path, config: SyntheticConfig = Syn
         paths["gt"]: {"positions_2d": positions_2d, "metadata": metadata_2d()},
         paths[config.detector_name]: {"positions_2d": detections, "metadata": metadata_2d()},
     })
+    write_text_atomically(directory / CONFIG_FILE, json.dumps(asdict(config), indent=2) + "\n")
     return paths
+
+
+def stored_synthetic_config(directory: str | Path) -> dict[str, object] | None:
+    """The generation settings that :func:`write_synthetic_dataset` recorded in ``directory``
+    (``synthetic_config.json``, fields of SyntheticConfig), or None when the directory has none."""
+    path = Path(directory) / CONFIG_FILE
+    if not path.is_file():
+        return None
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise DataError(f"{path}: cannot be read as the data set's settings ({error}); delete the directory "
+                        f"and let it be written again") from error
+    if not isinstance(stored, dict):
+        raise DataError(f"{path}: expected a JSON object of SyntheticConfig fields")
+    return stored
+
+
+def same_data(stored: dict[str, object], config: SyntheticConfig) -> bool:
+    """Whether the recorded settings ``stored`` generate the same 3D and gt 2D data as ``config`` (the
+    detector-like file's name does not change them)."""
+    wanted = json.loads(json.dumps(asdict(config)))
+    return all(stored.get(name) == value for name, value in wanted.items() if name != "detector_name")
