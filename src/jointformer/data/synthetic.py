@@ -28,9 +28,9 @@ Conventions:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from contextlib import ExitStack
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -39,7 +39,6 @@ import numpy as np
 from jointformer.atomic_files import atomic_output, write_text_atomically
 from jointformer.data.camera import h36m_cameras, project_to_pixels, world_to_camera
 from jointformer.data.h36m import FILE_3D, file_2d_name
-from jointformer.errors import DataError
 from jointformer.data.skeleton import (
     ACTIONS,
     ALL_SUBJECTS,
@@ -48,6 +47,7 @@ from jointformer.data.skeleton import (
     SKELETON32,
     reduce_to_17,
 )
+from jointformer.errors import DataError
 
 DEFAULT_DETECTOR_NAME = "cpn_ft_h36m_dbb"
 MIN_FRAMES_ALLOWED = 20  # the motion programmes need a few key poses' worth of time
