@@ -38,7 +38,7 @@ def _resolved_target(path: Path) -> Path:
 
 
 def _describe(error: OSError) -> str:
-    return error.strerror or type(error).__name__
+    return error.strerror or str(error) or type(error).__name__
 
 
 @contextmanager
