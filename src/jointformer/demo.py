@@ -81,18 +81,23 @@ def refiner_config() -> JointFormerConfig:
 
 def ensure_dataset(data_dir: str | Path, keypoints: str, seed: int) -> None:
     """Write the embedded data set of ``seed`` into ``data_dir`` unless its files (3D, gt 2D and
-    ``keypoints`` 2D) are all there already. A directory holding the data set of other settings (another
-    seed) is never overwritten: that is a DataError naming both seeds."""
+    ``keypoints`` 2D) are all there already (then they are used as they are, whatever their seed). A
+    directory holding a data set of other settings is never overwritten: that is a DataError naming both
+    seeds."""
+    needed = {*data_paths(data_dir, keypoints), *data_paths(data_dir, "gt")}
+    stored = stored_synthetic_config(data_dir)
+    if all(path.is_file() for path in needed):
+        if stored is not None:
+            print(f"==> using the embedded data set in {data_dir} (generated with seed {stored.get('seed')})",
+                  flush=True)
+        return
     detector_name = DEFAULT_DETECTOR_NAME if keypoints == "gt" else keypoints
     config = SyntheticConfig(seed=seed, detector_name=detector_name)
-    stored = stored_synthetic_config(data_dir)
     if stored is not None and not same_data(stored, config):
-        raise DataError(f"{data_dir} holds the embedded data set generated with seed {stored.get('seed')!r}, "
-                        f"not {seed}; it is not overwritten: pass --data-dir with another directory (e.g. "
-                        f"{Path(data_dir).name}-seed{seed})")
-    needed = {*data_paths(data_dir, keypoints), *data_paths(data_dir, "gt")}
-    if all(path.is_file() for path in needed):
-        return
+        raise DataError(f"{data_dir} holds an embedded data set generated with other settings (seed "
+                        f"{stored.get('seed')!r}, not {seed}) and lacks {keypoints!r}; it is not "
+                        f"overwritten: pass --data-dir with another directory "
+                        f"(e.g. {Path(data_dir).name}-seed{seed})")
     print(f"==> writing the embedded synthetic data set to {data_dir}", flush=True)
     write_synthetic_dataset(data_dir, config)
 
