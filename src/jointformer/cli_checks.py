@@ -99,13 +99,14 @@ def newest_onnx_opset() -> int | None:
 
 
 # --------------------------------------------------------------------------------------------- outputs
-def _json_with_key(key: str) -> Callable[[Path], bool]:
+def _json_with_key(key: str, value: object = None) -> Callable[[Path], bool]:
+    """Recognises a JSON object holding ``key`` (equal to ``value`` unless None)."""
     def holds(path: Path) -> bool:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
-        return isinstance(document, dict) and key in document
+        return isinstance(document, dict) and key in document and value in (None, document[key])
     return holds
 
 
@@ -143,8 +144,13 @@ class OutputKind:
     same_kind: Callable[[Path], bool]
 
 
-LIFT_RESULT = OutputKind("lifted poses", (".json", ".npz"), lambda path: (
-    _json_with_key("tracks")(path) if path.suffix.lower() == ".json" else _npz_with_key("poses_3d")(path)))
+def _lift_result(path: Path) -> bool:
+    if path.suffix.lower() == ".json":
+        return _json_with_key("format", "jointformer-lift")(path)
+    return _npz_with_key("poses_3d")(path)
+
+
+LIFT_RESULT = OutputKind("lifted poses", (".json", ".npz"), _lift_result)
 FIGURE = OutputKind("figure", (".png", ".pdf", ".svg"), _any_file)
 ANIMATION = OutputKind("animation", (".gif",), _any_file)
 VIEWER = OutputKind("HTML viewer", (".html", ".htm"), _any_file)
