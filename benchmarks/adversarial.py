@@ -121,17 +121,44 @@ def rewrite_data(path: Path, edit: Callable[[dict], None]) -> None:
 
 
 # --------------------------------------------------------------------------------------------- item 1
+# Both processes see the same wall-clock second (as two runs started together do): the clock of the modules
+# that name run directories is frozen at one instant.
+FROZEN_CLOCK = """
+import sys, datetime, importlib
+class Frozen(datetime.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return cls(2026, 1, 1, 12, 0, 0)
+for name in ("jointformer.training", "jointformer.demo", "jointformer.run_directory"):
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        continue
+    if hasattr(module, "datetime"):
+        module.datetime = Frozen
+from jointformer.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 @case("two trains, one directory, same second", "1")
 def two_trains(context: Context) -> str:
     parent = context.root / "checkpoint"
-    processes = [context.popen("train", "--data-dir", str(context.data), "-c", str(parent), "--seed",
-                               str(seed), *TINY_ARCHITECTURE, *TRAIN) for seed in (1, 2)]
+    arguments = ["--data-dir", str(context.data), "-c", str(parent), *TINY_ARCHITECTURE, *TRAIN]
+    processes = [subprocess.Popen([sys.executable, "-c", FROZEN_CLOCK, "train", "--seed", str(seed),
+                                   *arguments],
+                                  cwd=context.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=environment()) for seed in (1, 2)]
     results = [process.communicate(timeout=600) for process in processes]
+    directories = [path for path in parent.iterdir() if path.is_dir()] if parent.exists() else []
+    seeds = sorted(json.loads((path / "config.json").read_text())["train"]["seed"] for path in directories)
+    if seeds == [1, 2]:
+        return "ok"
     if any("Traceback" in stderr for _, stderr in results):
         return "traceback"
-    directories = [path for path in parent.iterdir() if path.is_dir()]
-    seeds = sorted(json.loads((path / "config.json").read_text())["train"]["seed"] for path in directories)
-    return "ok" if seeds == [1, 2] else "data loss"
+    if all(process.returncode == 0 for process in processes):
+        return "data loss"  # both report success, one directory holds a mixture of the two runs
+    return "clean error"
 
 
 @case("demo data set of seed 0 rewritten by another seed", "1")
