@@ -149,14 +149,12 @@ def test_stale_temporaries_are_removed_on_resume(run_dir, tiny_data_dir, tmp_pat
     assert stale.name in capsys.readouterr().out
 
 
-def rewrite_npz(path, edit):
-    with np.load(path, allow_pickle=True) as archive:
-        contents = {key: archive[key] for key in archive.files}
-    key = "positions_3d" if "positions_3d" in contents else "positions_2d"
+def rewrite_npz(path, key, edit):
+    """Apply ``edit`` to the pickled dict ``key`` of the npz file ``path`` and write the file back."""
+    contents = dict(np.load(path, allow_pickle=True))
     table = contents[key].item()
     edit(table)
-    contents[key] = np.array(table, dtype=object)
-    np.savez(path, **contents)
+    np.savez(path, **{**contents, key: np.array(table, dtype=object)})
 
 
 def test_two_d_values_beyond_float32_are_refused_naming_subject_and_camera(tiny_data_dir, tmp_path):
@@ -167,7 +165,7 @@ def test_two_d_values_beyond_float32_are_refused_naming_subject_and_camera(tiny_
         view[5, 3, 0] = 1e300
         table["S1"]["Walking 1"][2] = view
 
-    rewrite_npz(data / "data_2d_h36m_gt.npz", huge)
+    rewrite_npz(data / "data_2d_h36m_gt.npz", "positions_2d", huge)
     with pytest.raises(DataError, match=r"subject S1, action 'Walking 1', camera 2 .*float32"):
         load_pose_sets(data, "gt")
 
@@ -180,7 +178,7 @@ def test_three_d_in_millimetres_is_refused_at_load_time(tiny_data_dir, tmp_path)
             for key in actions:
                 actions[key] = actions[key] * 1000
 
-    rewrite_npz(data / "data_3d_h36m.npz", millimetres)
+    rewrite_npz(data / "data_3d_h36m.npz", "positions_3d", millimetres)
     with pytest.raises(DataError, match="millimetres"):
         load_pose_sets(data, "gt")
 
