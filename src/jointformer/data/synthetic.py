@@ -47,7 +47,7 @@ from jointformer.data.skeleton import (
     SKELETON32,
     reduce_to_17,
 )
-from jointformer.errors import DataError
+from jointformer.errors import DataError, OutputError
 
 DEFAULT_DETECTOR_NAME = "cpn_ft_h36m_dbb"
 MIN_FRAMES_ALLOWED = 20  # the motion programmes need a few key poses' worth of time
@@ -1255,7 +1255,11 @@ def write_synthetic_dataset(directory: str | Path, config: SyntheticConfig = Syn
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise ValueError(f"{directory} exists and is not a directory; give a directory for the data set")
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create the data directory {directory}: "
+                          f"{error.strerror or type(error).__name__}") from error
     positions_3d = generate_positions_3d(config)
     positions_2d = project_positions_2d(positions_3d)
     detections = add_detector_noise(positions_2d, np.random.default_rng([config.seed, _DETECTOR_STREAM]))
