@@ -1254,7 +1254,7 @@ def write_synthetic_dataset(directory: str | Path, config: SyntheticConfig = Syn
         raise ValueError(f"config must be a SyntheticConfig, got {type(config).__name__}")
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
-        raise ValueError(f"{directory} exists and is not a directory; give a directory for the data set")
+        raise OutputError(f"{directory} exists and is not a directory; give a directory for the data set")
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
