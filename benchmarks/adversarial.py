@@ -61,7 +61,7 @@ class Context:
 
     def run(self, *arguments: str, timeout: float = 600) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "jointformer.cli", *arguments], cwd=self.root,
-                              capture_output=True, text=True, timeout=timeout, env=environment())
+                              capture_output=True, **TEXT, timeout=timeout, env=environment())
 
     def train(self, *arguments: str) -> subprocess.CompletedProcess:
         return self.run("train", "--data-dir", str(self.data), *arguments)
@@ -71,7 +71,7 @@ class Context:
 
     def popen(self, *arguments: str) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", "jointformer.cli", *arguments], cwd=self.root,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment())
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, **TEXT, env=environment())
 
     def half_run(self) -> Path:
         """A copy of a run of 2 planned epochs stopped after the first (architecture TINY_ARCHITECTURE)."""
@@ -79,6 +79,9 @@ class Context:
 
     def data_copy(self) -> Path:
         return Path(shutil.copytree(self.data, self.root / "data"))
+
+
+TEXT = {"text": True, "errors": "replace"}  # a non-UTF-8 file name in a message must not break the harness
 
 
 def environment() -> dict[str, str]:
@@ -147,7 +150,7 @@ def two_trains(context: Context) -> str:
     arguments = ["--data-dir", str(context.data), "-c", str(parent), *TINY_ARCHITECTURE, *TRAIN]
     processes = [subprocess.Popen([sys.executable, "-c", FROZEN_CLOCK, "train", "--seed", str(seed),
                                    *arguments],
-                                  cwd=context.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  cwd=context.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **TEXT,
                                   env=environment()) for seed in (1, 2)]
     results = [process.communicate(timeout=600) for process in processes]
     directories = [path for path in parent.iterdir() if path.is_dir()] if parent.exists() else []
@@ -167,7 +170,7 @@ def demo_data_overwrite(context: Context) -> str:
     before = digest(data / "data_3d_h36m.npz")
     process = subprocess.run([sys.executable, "-c", "import sys; from jointformer.demo import "
                               "ensure_dataset; ensure_dataset(sys.argv[1], 'other_detector', 1)", str(data)],
-                             capture_output=True, text=True, env=environment())
+                             capture_output=True, **TEXT, env=environment())
     if digest(data / "data_3d_h36m.npz") != before:
         return "data loss"
     return failure(process) or "ok"
@@ -525,7 +528,7 @@ def millimetres(context: Context) -> str:
 def stale_temporaries(context: Context) -> str:
     run = context.half_run()
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                              text=True)
+                              **TEXT)
     dead = int(finished.stdout)
     for name in (f".ckpt_last.pth.tar.{dead}-89abcdef.tmp", f".ckpt_last.pth.tar.{dead}.tmp",
                  f".ckpt_last.pth.tar.abc{dead}.tmp"):

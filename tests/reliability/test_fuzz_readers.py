@@ -193,11 +193,15 @@ def valid_checkpoint(tmp_path_factory) -> Path:
                            extra={"input_stats": stats})
 
 
+input_stats_values = st.fixed_dictionaries({}, optional={
+    "extent_median": st.one_of(odd_values, st.just(0.7)),
+    "root_median": st.one_of(odd_values, st.just([0.0, 0.1])),
+    "mean_pose_2d": st.one_of(odd_values, st.just([[0.0, 0.0]] * 17))})
 checkpoint_values = st.one_of(odd_values, st.dictionaries(st.text(max_size=6), odd_values, max_size=3),
                               st.builds(torch.zeros, st.lists(st.integers(0, 3), max_size=3)),
-                              st.just({"hid_dim": 8}), st.just({"kind": "refiner"}))
+                              st.just({"hid_dim": 8}), st.just({"kind": "refiner"}), input_stats_values)
 checkpoint_keys = st.sampled_from(["state_dict", "config", "jt_state_dict", "jt_config", "format_version",
-                                   "input_stats", "epoch", "optimizer"])
+                                   "input_stats", "input_stats", "epoch", "optimizer"])
 
 
 def every_checkpoint_reader(path: Path) -> None:
@@ -206,19 +210,23 @@ def every_checkpoint_reader(path: Path) -> None:
 
 
 @FUZZ
-@given(changes=st.dictionaries(checkpoint_keys, st.one_of(st.just("DELETE"), checkpoint_values), max_size=3),
+@given(mode=st.sampled_from(["edit", "edit", "input_stats", "truncate", "bytes"]),
+       stats=input_stats_values,
+       changes=st.dictionaries(checkpoint_keys, st.one_of(st.just("DELETE"), checkpoint_values), max_size=3),
        tensor_edit=st.one_of(st.none(), st.tuples(st.integers(0, 30),
                                                   st.sampled_from(["shape", "nan", "dtype"]))),
-       cut=st.one_of(st.none(), st.integers(0, 4000)), raw=st.one_of(st.none(), st.binary(max_size=64)))
-def test_checkpoints(tmp_path_factory, valid_checkpoint, changes, tensor_edit, cut, raw):
+       cut=st.integers(0, 4000), raw=st.binary(max_size=64))
+def test_checkpoints(tmp_path_factory, valid_checkpoint, mode, stats, changes, tensor_edit, cut, raw):
     GENERATED["checkpoints"] += 1
     path = tmp_path_factory.mktemp("ckpt") / "ckpt.pth.tar"
-    if raw is not None:
+    if mode == "bytes":
         path.write_bytes(raw)
-    elif cut is not None:
+    elif mode == "truncate":
         path.write_bytes(valid_checkpoint.read_bytes()[:cut])
     else:
         checkpoint = torch.load(valid_checkpoint, weights_only=False)
+        if mode == "input_stats":
+            changes = {"input_stats": stats}
         for key, value in changes.items():
             if isinstance(value, str) and value == "DELETE":
                 checkpoint.pop(key, None)
