@@ -11,10 +11,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, fields
+from typing import TYPE_CHECKING
 
 from jointformer import __version__, cli_checks
 from jointformer.cli_checks import action_list, device_name, file_name_part, opset_version, positive_float
 from jointformer.errors import JointformerError
+
+if TYPE_CHECKING:  # the model module (torch) is imported only when a command needs it
+    from jointformer.models.jointformer import JointFormerConfig
 
 # Architecture flags and their published defaults. Their parser default is None, so that an evaluation can
 # tell a flag the user gave (checked against the checkpoint) from one left at its default.
@@ -119,7 +123,7 @@ def _given_architecture(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _check_flags_against_checkpoint(parser: argparse.ArgumentParser, args: argparse.Namespace,
-                                    stage: str, path: str):
+                                    stage: str, path: str) -> JointFormerConfig:
     """The architecture stored in the checkpoint ``path`` (the refiner's for stage "refine" when there is
     one); a flag that contradicts it is a parser error naming both values."""
     from jointformer.checkpoint import stored_configs
