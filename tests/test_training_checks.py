@@ -139,6 +139,12 @@ def test_divergence_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, 
     assert len((tmp_path / "run" / "metrics.csv").read_text().splitlines()) == 2  # header and epoch 1
 
 
+def test_a_learning_rate_that_diverges_is_an_error_not_a_traceback(tmp_path, tiny_data_dir, capsys):
+    code = main(train_args(tiny_data_dir, tmp_path, *ARCHITECTURE, "--lr", "1e4"))
+    assert code == 2
+    assert "training diverged" in capsys.readouterr().err
+
+
 def test_stale_temporaries_are_removed_on_resume(run_dir, tiny_data_dir, tmp_path, capsys):
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                               text=True, check=True)

@@ -53,6 +53,7 @@ from jointformer.run_directory import claim_run_directory, unique_directory
 from jointformer.training_checks import (
     TrainingDivergedError,
     check_resume,
+    checked_validation,
     new_divergence_monitor,
     raise_if_diverged,
     record_divergence,
@@ -398,8 +399,10 @@ def train(options: TrainOptions, model_config: JointFormerConfig,
         digests = _gather_digests(task.trainable, world_size)
         if rank != 0:
             continue
-        validation = evaluate_model(task.evaluation_model, test_set, flip=False,
-                                    batch_size=options.eval_batch_size, amp=options.amp)
+        validation = checked_validation(
+            partial(evaluate_model, task.evaluation_model, test_set, flip=False,
+                    batch_size=options.eval_batch_size, amp=options.amp),
+            state["step"], run_dir / "ckpt_last.pth.tar", epoch)
         protocol1, protocol2 = validation.overall_protocol1, validation.overall_protocol2
         row = {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"], "train_loss": loss,
                "val_protocol1_mm": protocol1, "val_protocol2_mm": protocol2,

@@ -3,7 +3,8 @@
 - Divergence: the first iteration whose loss is NaN or infinite is recorded on the device (no extra
   synchronisation per step) and checked every 50 iterations and at the end of each epoch; training then
   stops with :class:`TrainingDivergedError`, before the bad weights are validated or saved, so the run's
-  ``ckpt_last.pth.tar`` keeps the last good epoch.
+  ``ckpt_last.pth.tar`` keeps the last good epoch. A validation whose poses are not finite (weights grown
+  so large that the loss stayed finite while evaluation overflows) stops training the same way.
 - Resume: the checkpoint's fields are validated, its stored architecture must equal the one the run is
   built with, and the cosine schedule it was planned with (``T_max`` iterations) must equal this run's
   ``epochs × iterations per epoch``: resuming with another ``--epochs`` (or ``--batch_size``) would restart
@@ -13,6 +14,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +30,14 @@ from jointformer.models.jointformer import JointFormerConfig
 class TrainingDivergedError(JointformerError):
     """The training loss became NaN or infinite; ``step``: the run's 1-based iteration where it first did."""
 
-    def __init__(self, step: int, message: str | None = None) -> None:
-        super().__init__(message or f"training diverged: the loss became NaN or infinite at iteration {step}")
-        self.step = step
+    def __init__(self, step: int, what: str = "the loss became NaN or infinite",
+                 message: str | None = None) -> None:
+        super().__init__(message or f"training diverged: {what} at iteration {step}")
+        self.step, self.what = step, what
 
     def with_checkpoint(self, last_checkpoint: Path, finished_epochs: int) -> TrainingDivergedError:
-        """The same error, saying which checkpoint holds the last good weights."""
+        """The same error, saying which checkpoint holds the last good weights (``finished_epochs``: the
+        epochs saved before the one that diverged)."""
         if finished_epochs == 0:
             where = ("no checkpoint was written (it diverged in the first epoch); start again with a lower "
                      "--lr")
@@ -40,7 +45,7 @@ class TrainingDivergedError(JointformerError):
             where = (f"{last_checkpoint} holds the last good weights (epoch {finished_epochs}); resuming it "
                      f"repeats the same iterations exactly, so start again with a lower --lr")
         return TrainingDivergedError(
-            self.step, f"training diverged: the loss became NaN or infinite at iteration {self.step} (epoch "
+            self.step, self.what, f"training diverged: {self.what} at iteration {self.step} (epoch "
                        f"{finished_epochs + 1}); nothing of this epoch was saved; {where}")
 
 
@@ -60,6 +65,22 @@ def raise_if_diverged(monitor: torch.Tensor) -> None:
     step = int(monitor)
     if step >= 0:
         raise TrainingDivergedError(step)
+
+
+def checked_validation(evaluate: Callable[[], Any], step: int, last_checkpoint: Path,
+                       finished_epochs: int) -> Any:
+    """Run ``evaluate`` (the end-of-epoch validation); predictions so large or undefined that the metrics
+    cannot be computed (a diverged model whose loss still looked finite) raise TrainingDivergedError
+    before anything of the epoch is saved. ``finished_epochs``: epochs saved before this one."""
+    try:
+        result = evaluate()
+    except torch.linalg.LinAlgError:
+        result = None
+    if result is None or not (math.isfinite(result.overall_protocol1)
+                              and math.isfinite(result.overall_protocol2)):
+        error = TrainingDivergedError(step, "the validation poses are not finite")
+        raise error.with_checkpoint(last_checkpoint, finished_epochs)
+    return result
 
 
 def _architecture_conflicts(stored: JointFormerConfig, given: JointFormerConfig) -> list[str]:
