@@ -1,4 +1,5 @@
-"""Whole processes: two trainings started together into one checkpoint directory, and a training killed
+"""Whole processes: two trainings started in the same second into one checkpoint directory (the clock that
+names run directories is stopped at one second in both), and a training killed
 (SIGKILL) at random moments and resumed, compared with an uninterrupted run. Tiny model and data: each
 process runs for a few seconds."""
 
@@ -30,6 +31,17 @@ def environment() -> dict[str, str]:
     return {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
+SECOND = "2026-01-01-12-00-00"
+
+
+def same_second(arguments: list[str]) -> list[str]:
+    """The command with the clock that names run directories stopped at one second, as for two runs
+    started together: ``python -m jointformer.cli ARGS`` becomes ``python -c <stop clock; main> ARGS``."""
+    stop_clock = (f"import sys; from jointformer import run_directory, cli; "
+                  f"run_directory._timestamp = lambda: {SECOND!r}; sys.exit(cli.main(sys.argv[1:]))")
+    return [arguments[0], "-c", stop_clock, *arguments[3:]]
+
+
 def run_dirs(parent: Path) -> list[Path]:
     return sorted(path for path in parent.iterdir() if path.is_dir()) if parent.exists() else []
 
@@ -37,7 +49,9 @@ def run_dirs(parent: Path) -> list[Path]:
 @pytest.mark.slow
 def test_two_runs_started_together_keep_their_own_directories(tmp_path, tiny_data_dir):
     parent = tmp_path / "checkpoint"
-    processes = {seed: subprocess.Popen(command(tiny_data_dir, "-c", str(parent), "--seed", str(seed)),
+    arguments = {seed: same_second(command(tiny_data_dir, "-c", str(parent), "--seed", str(seed)))
+                 for seed in (1, 2)}
+    processes = {seed: subprocess.Popen(arguments[seed],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                         env=environment())
                  for seed in (1, 2)}
@@ -45,7 +59,7 @@ def test_two_runs_started_together_keep_their_own_directories(tmp_path, tiny_dat
     for seed, process in processes.items():
         assert process.returncode == 0, outputs[seed][1]
     directories = run_dirs(parent)
-    assert len(directories) == 2
+    assert [path.name for path in directories] == [f"{SECOND}_stage1_gt", f"{SECOND}_stage1_gt-2"]
     seeds = {json.loads((directory / "config.json").read_text())["train"]["seed"]: directory
              for directory in directories}
     assert set(seeds) == {1, 2}
