@@ -320,13 +320,14 @@ def demo_unwritable(context: Context) -> str:
                                     "--device", "cpu", timeout=900))
 
 
-@case("evaluate --results with a non-UTF-8 name", "4")
+@case("evaluate a checkpoint in a non-UTF-8 directory", "4")
 def evaluate_non_utf8(context: Context) -> str:
     run = context.half_run()
-    name = os.fsdecode(bytes(context.root) + b"/r\xff")
-    process = context.run("evaluate", str(run / "ckpt_best.pth.tar"), "--data-dir", str(context.data),
-                          "--downsample", "8", "--device", "cpu", "--results", name + ".json",
-                          "--results-csv", name + ".csv")
+    directory = Path(os.fsdecode(bytes(context.root) + b"/r\xff"))
+    shutil.copytree(run, directory)
+    process = context.run("evaluate", str(directory / "ckpt_best.pth.tar"), "--data-dir", str(context.data),
+                          "--downsample", "8", "--device", "cpu", "--results", str(context.root / "r.json"),
+                          "--results-csv", str(context.root / "r.csv"))
     return failure(process) or "ok"
 
 
