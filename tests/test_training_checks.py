@@ -115,6 +115,21 @@ def test_a_checkpoint_with_nan_weights_is_refused(run_dir, tmp_path, capsys):
     assert not (tmp_path / "m.onnx").exists()
 
 
+def test_evaluating_a_checkpoint_whose_poses_overflow_is_an_error(run_dir, tiny_data_dir, tmp_path, capsys):
+    best = run_dir / "ckpt_best.pth.tar"
+    checkpoint = torch.load(best, weights_only=False)
+    for key, tensor in checkpoint["state_dict"].items():
+        if key.startswith(("intermediate_pred.", "decoder.")) and key.endswith("weight"):
+            tensor.mul_(1e30)  # finite weights, poses of ~1e30 m: the Procrustes sums overflow float32
+    torch.save(checkpoint, best)
+    results = tmp_path / "results.json"
+    code = main(["evaluate", str(best), "--data-dir", str(tiny_data_dir), "--downsample", "8", "--device",
+                 "cpu", "--results", str(results), "--results-csv", str(tmp_path / "results.csv")])
+    assert code == 2
+    assert "not finite" in capsys.readouterr().err
+    assert not results.exists()
+
+
 def test_divergence_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, tiny_data_dir, monkeypatch):
     pose_sets = load_pose_sets(tiny_data_dir, "gt", downsample=4)
     options = training.TrainOptions(data_dir=str(tiny_data_dir), epochs=3, batch_size=128, device="cpu",

@@ -16,6 +16,7 @@ import contextlib
 import csv
 import io
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -183,6 +184,20 @@ def write_results_json(path: str | Path, result: EvaluationResult, checkpoint: s
     return write_text_atomically(path, json.dumps(document, indent=2) + "\n")
 
 
+def _finite_evaluation(checkpoint: str | Path, evaluate: Callable[[], EvaluationResult]) -> EvaluationResult:
+    """``evaluate()``, or a JointformerError when the model's poses are not finite (weights so large that
+    the error metrics overflow): no NaN is ever printed or written as a result."""
+    try:
+        result = evaluate()
+    except torch.linalg.LinAlgError:
+        result = None
+    if result is None or not all(math.isfinite(value) for value in (*result.protocol1.values(),
+                                                                     *result.protocol2.values())):
+        raise JointformerError(f"{checkpoint}: the model's predictions are not finite (diverged weights?); "
+                               f"no result was written; evaluate an earlier checkpoint")
+    return result
+
+
 def evaluate_checkpoint(checkpoint: str | Path, test_set: PoseSet, *, keypoints: str | None,
                         flip: bool = True, amp: bool = False, results_json: str | Path = "results.json",
                         results_csv: str | Path | None = "results.csv",
@@ -193,7 +208,8 @@ def evaluate_checkpoint(checkpoint: str | Path, test_set: PoseSet, *, keypoints:
     from jointformer.checkpoint import load_model
 
     model = load_model(checkpoint, map_location=test_set.device)
-    result = evaluate_model(model, test_set, flip=flip, batch_size=batch_size, amp=amp)
+    result = _finite_evaluation(checkpoint, lambda: evaluate_model(model, test_set, flip=flip,
+                                                                   batch_size=batch_size, amp=amp))
     print(format_table(result))
     for line in published_summary_lines(result):
         print(line)
