@@ -175,7 +175,7 @@ def test_published_refinement_file_loads_as_two_stage(tmp_path: Path) -> None:
 def test_stored_configs_input_stats_and_load_two_stage(tmp_path: Path) -> None:
     torch.manual_seed(3)
     stage1, refiner, other = build_model(tiny()), build_model(tiny_refiner()), build_model(tiny(hid_dim=16))
-    stats = {"extent_median": 0.8, "root_median": [0.0, 0.1]}
+    stats = {"extent_median": 0.8, "root_median": [0.0, 0.1], "mean_pose_2d": [[0.0, 0.1]] * 17}
     first = save_checkpoint(tmp_path / "stage1.pth.tar", state_dict=other.state_dict(), config=other.config,
                             extra={"input_stats": stats})
     published_refinement = save_published(tmp_path / "refine.pth.tar", {

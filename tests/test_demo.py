@@ -32,7 +32,8 @@ def test_demo_writes_the_embedded_data_set_when_absent(tmp_path):
     data_dir = tmp_path / "data" / "synthetic"
     ensure_dataset(data_dir, "gt", seed=0)
     names = sorted(path.name for path in data_dir.iterdir())
-    assert names == ["data_2d_h36m_cpn_ft_h36m_dbb.npz", "data_2d_h36m_gt.npz", "data_3d_h36m.npz"]
+    assert names == ["data_2d_h36m_cpn_ft_h36m_dbb.npz", "data_2d_h36m_gt.npz", "data_3d_h36m.npz",
+                     "synthetic_config.json"]
     before = (data_dir / "data_3d_h36m.npz").stat().st_mtime_ns
     ensure_dataset(data_dir, "cpn_ft_h36m_dbb", seed=0)  # all there: nothing rewritten
     assert (data_dir / "data_3d_h36m.npz").stat().st_mtime_ns == before

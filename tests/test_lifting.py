@@ -2,6 +2,8 @@
 missing joints, output files, the command line and ONNX parity."""
 
 import json
+import os
+import stat
 
 import numpy as np
 import pytest
@@ -193,6 +195,9 @@ def test_onnx_export_matches_pytorch(trained, tmp_path):
     checkpoint, test_set = trained
     path = tmp_path / "lifter.onnx"
     assert main(["export", str(checkpoint), "--onnx", str(path)]) == 0
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # as open(path, "w") would make it
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     _, pixels, _ = pixels_of(test_set, 0)
     for count in (1, 37):

@@ -20,6 +20,7 @@ raises CheckpointError; ``trust=True`` loads it with full unpickling, which can 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import pickle
 import re
@@ -172,15 +173,11 @@ def save_checkpoint(path: str | os.PathLike[str], *, state_dict: StateDict, conf
         payload["jt_state_dict"] = dict(jt_state_dict)
         payload["jt_config"] = dataclasses.asdict(jt_config)
     payload.update(extra)
-    return _atomic_save(payload, Path(path))
-
-
-def _atomic_save(payload: dict[str, Any], path: Path) -> Path:
     with atomic_output(path) as temporary, temporary.open("wb") as stream:
         torch.save(payload, stream)
         stream.flush()
-        os.fsync(stream.fileno())
-    return path
+        os.fsync(stream.fileno())  # the rename must not reach the disk before the data does
+    return Path(path)
 
 
 _LAYER_KEY = re.compile(r"^layer_stack\.(\d+)\.")
@@ -269,11 +266,22 @@ def model_from_state_dict(state_dict: StateDict, config: JointFormerConfig | Non
     """A JointFormer or Refiner built from ``config`` (recognised from the weights if None) and loaded
     strictly with ``state_dict``; in eval mode, on the CPU.
 
-    Raises CheckpointError listing missing keys, unexpected keys and shape mismatches.
+    Raises CheckpointError listing missing keys, unexpected keys and shape mismatches, or naming a tensor
+    with NaN or infinite values.
     """
     state_dict = strip_ddp_prefix(state_dict)
     if config is None:
         config = infer_config(state_dict)
+    not_tensors = [key for key, tensor in state_dict.items() if not isinstance(tensor, Tensor)]
+    if not_tensors:
+        raise CheckpointError(f"the state dict's '{not_tensors[0]}' is a "
+                              f"{type(state_dict[not_tensors[0]]).__name__}; expected a tensor")
+    non_finite = [key for key, tensor in state_dict.items()
+                  if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
+    if non_finite:
+        raise CheckpointError(f"the weights hold NaN or infinite values in {len(non_finite)} tensor(s), "
+                              f"the first '{non_finite[0]}' (a diverged training run?); use an earlier "
+                              f"checkpoint")
     model = build_model(config)
     report = _mismatch_report(model, state_dict)
     if report:
@@ -399,6 +407,98 @@ def read_input_stats(path: str | os.PathLike[str], *, trust: bool = False) -> di
     checkpoint has none (published checkpoints)."""
     path = Path(path)
     stats = read_checkpoint(path, "cpu", trust=trust).get("input_stats")
-    if stats is not None and not isinstance(stats, dict):
-        raise CheckpointError(f"{path}: 'input_stats' must be a dict, found {type(stats).__name__}")
+    return None if stats is None else validate_input_stats(stats, path)
+
+
+# --------------------------------------------------------------------------------------------- validation
+_RNG_STREAMS = ("torch", "shuffle", "flip")
+
+
+def _field_error(path: Path, name: str, expected: str, found: Any) -> CheckpointError:
+    shown = type(found).__name__ if not isinstance(found, (int, float, str)) else repr(found)
+    return CheckpointError(f"{path}: field '{name}' must be {expected}, found {shown}")
+
+
+def _check_count(checkpoint: dict[str, Any], path: Path, name: str) -> None:
+    value = checkpoint.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _field_error(path, name, "a non-negative integer", value)
+
+
+def _check_rng(rng: Any, path: Path) -> None:
+    if not isinstance(rng, dict):
+        raise _field_error(path, "rng", "a dict of random-generator states", rng)
+    for stream in _RNG_STREAMS:
+        state = rng.get(stream)
+        if not isinstance(state, Tensor) or state.dtype != torch.uint8 or state.dim() != 1:
+            raise _field_error(path, f"rng.{stream}", "a generator state (1-D uint8 tensor)", state)
+    if not isinstance(rng.get("cuda", []), (list, tuple)):
+        raise _field_error(path, "rng.cuda", "a list of CUDA generator states", rng.get("cuda"))
+
+
+def _check_history(history: Any, path: Path, epoch: int) -> None:
+    if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):
+        raise _field_error(path, "history", "a list of per-epoch dicts", history)
+    if len(history) != epoch:
+        raise CheckpointError(f"{path}: field 'history' has {len(history)} rows but 'epoch' is {epoch}; "
+                              f"expected one row per finished epoch")
+
+
+def validate_resume_state(checkpoint: dict[str, Any], path: str | os.PathLike[str]) -> None:
+    """Check the fields a training run resumes from (``epoch``, ``step``, ``optimizer``, ``scheduler``,
+    ``rng``, ``history``, ``best_protocol1``/``2``) before any of them is used.
+
+    Raises CheckpointError naming the first missing or malformed field and what was expected.
+    """
+    path = Path(path)
+    missing = [key for key in ("scheduler", "rng", "optimizer", "history") if checkpoint.get(key) is None]
+    if missing:
+        raise CheckpointError(
+            f"{path}: cannot resume exactly, the checkpoint lacks {missing} (a published checkpoint or a "
+            f"best/snapshot file of an old run); resume from the run's ckpt_last.pth.tar")
+    _check_count(checkpoint, path, "epoch")
+    _check_count(checkpoint, path, "step")
+    optimizer = checkpoint["optimizer"]
+    if not isinstance(optimizer, dict) or not isinstance(optimizer.get("param_groups"), list) \
+            or not isinstance(optimizer.get("state"), dict):
+        raise _field_error(path, "optimizer", "an optimizer state dict (with 'state' and 'param_groups')",
+                           optimizer)
+    scheduler = checkpoint["scheduler"]
+    if not isinstance(scheduler, dict) or not isinstance(scheduler.get("T_max"), int):
+        raise _field_error(path, "scheduler", "a cosine scheduler state dict (with 'T_max')", scheduler)
+    _check_rng(checkpoint["rng"], path)
+    _check_history(checkpoint["history"], path, checkpoint["epoch"])
+    for name in ("best_protocol1", "best_protocol2"):
+        value = checkpoint.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value < 0:
+            raise _field_error(path, name, "a non-negative number of millimetres (inf before any epoch)",
+                               value)
+
+
+_INPUT_STATS_FIELDS = {"mean_pose_2d": (17, 2), "extent_median": (), "root_median": (2,)}
+
+
+def validate_input_stats(stats: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """``stats`` (a checkpoint's ``input_stats``) checked field by field: ``mean_pose_2d`` (17, 2),
+    ``extent_median`` a positive number and ``root_median`` (2,), all finite. Returns it.
+
+    Raises CheckpointError naming the missing or malformed field."""
+    path = Path(path)
+    if not isinstance(stats, dict):
+        raise _field_error(path, "input_stats", "a dict", stats)
+    for name, shape in _INPUT_STATS_FIELDS.items():
+        if name not in stats:
+            raise CheckpointError(f"{path}: field 'input_stats' lacks '{name}' "
+                                  f"(expected {sorted(_INPUT_STATS_FIELDS)})")
+        try:
+            value = np.asarray(stats[name], dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise _field_error(path, f"input_stats.{name}", f"numbers of shape {shape}",
+                               stats[name]) from error
+        if value.shape != shape or not np.isfinite(value).all():
+            raise CheckpointError(f"{path}: field 'input_stats.{name}' must be finite numbers of shape "
+                                  f"{shape}, found shape {value.shape}")
+    if float(stats["extent_median"]) <= 0:
+        raise CheckpointError(f"{path}: field 'input_stats.extent_median' must be positive, "
+                              f"found {stats['extent_median']!r}")
     return stats

@@ -11,9 +11,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, fields
+from typing import TYPE_CHECKING
 
-from jointformer import __version__
+from jointformer import __version__, cli_checks
+from jointformer.cli_checks import action_list, device_name, file_name_part, opset_version, positive_float
 from jointformer.errors import JointformerError
+
+if TYPE_CHECKING:  # the model module (torch) is imported only when a command needs it
+    from jointformer.models.jointformer import JointFormerConfig
 
 # Architecture flags and their published defaults. Their parser default is None, so that an evaluation can
 # tell a flag the user gave (checked against the checkpoint) from one left at its default.
@@ -35,8 +40,10 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
             help="3DHP PCK/AUC joints: 14, the official evaluation's (default), or all 17")
     else:
         add("-d", "--dataset", default="h36m", metavar="NAME", help="target dataset (only h36m)")
-    add("-k", "--keypoints", default="gt", metavar="NAME", help="2D detections to use: data_2d_h36m_NAME.npz")
-    add("-a", "--actions", default="*", metavar="LIST", help="actions to train/test on, comma list, or *")
+    add("-k", "--keypoints", default="gt", metavar="NAME", type=file_name_part,
+        help="2D detections to use: data_2d_h36m_NAME.npz")
+    add("-a", "--actions", default="*", metavar="LIST", type=action_list,
+        help="actions to train/test on, comma list, or *")
     if stage != "evaluate":  # ``jointformer evaluate`` takes the checkpoint as its positional argument
         add("--evaluate", default="", metavar="FILENAME", help="checkpoint to evaluate instead of training")
     add("-r", "--resume", default="", metavar="FILENAME", help="checkpoint to resume (a run's ckpt_last)")
@@ -49,7 +56,8 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
     add("-e", "--epochs", default=100, type=int, metavar="N", help="training epochs (default 100)")
     add("--num_workers", default=8, type=int, metavar="N",
         help="accepted for compatibility; batches come from in-memory tensors, no workers are started")
-    add("--lr", default=1.0e-3, type=float, metavar="LR", help="initial learning rate (default 1e-3)")
+    add("--lr", default=1.0e-3, type=positive_float, metavar="LR",
+        help="initial learning rate (default 1e-3)")
     add("--lr_decay", default=100000, type=int, help="accepted; as published, the cosine schedule is used")
     add("--lr_gamma", default=0.96, type=float, help="accepted; as published, the cosine schedule is used")
     add("--no_max", dest="max_norm", action="store_false", help="do not clip the gradient norm to 1")
@@ -76,7 +84,8 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
             "from zero (same weights layout; off as published)")
     # Additions of this package.
     add("--data-dir", dest="data_dir", default="data", help="directory of the data files (default data/)")
-    add("--device", default="auto", help="auto (CUDA if present, else CPU), cpu, cuda, cuda:1, ...")
+    add("--device", default="auto", type=device_name,
+        help="auto (CUDA if present, else CPU), cpu, cuda, cuda:1, ...")
     add("--seed", default=0, type=int, help="random seed (weights, shuffling, augmentation, dropout)")
     add("--amp", action="store_true", help="bfloat16 autocast (CPU or GPU)")
     add("--compile", action="store_true", help="torch.compile the model for training")
@@ -122,17 +131,20 @@ def _given_architecture(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _check_flags_against_checkpoint(parser: argparse.ArgumentParser, args: argparse.Namespace,
-                                    stage: str) -> None:
+                                    stage: str, path: str) -> JointFormerConfig:
+    """The architecture stored in the checkpoint ``path`` (the refiner's for stage "refine" when there is
+    one); a flag that contradicts it is a parser error naming both values."""
     from jointformer.checkpoint import stored_configs
 
-    configs = stored_configs(args.evaluate)
+    configs = stored_configs(path)
     config = configs["refiner"] if stage == "refine" and configs.get("refiner") else configs["stage1"]
     stored = asdict(config)
     conflicts = [f"--{name if name != 'error_prediction' else 'no_error_prediction'} "
                  f"(given {value}, checkpoint has {stored[name]})"
                  for name, value in _given_architecture(args).items() if stored.get(name) != value]
     if conflicts:
-        parser.error(f"flags contradict the architecture stored in {args.evaluate}: " + "; ".join(conflicts))
+        parser.error(f"flags contradict the architecture stored in {path}: " + "; ".join(conflicts))
+    return config
 
 
 def _train_options(args: argparse.Namespace, stage: str):
@@ -151,13 +163,17 @@ def _handle_training(parser: argparse.ArgumentParser, args: argparse.Namespace, 
     if args.downsample < 1 or args.batch_size < 1 or args.epochs < 1 or args.snapshot < 1:
         parser.error("--downsample, --batch_size, --epochs and --snapshot must be positive")
     if args.evaluate:
-        _check_flags_against_checkpoint(parser, args, stage)
+        _check_flags_against_checkpoint(parser, args, stage, args.evaluate)
         return _evaluate(args)
     if stage == "refine" and not args.pose_weights:
         parser.error("the refiner needs --pose_weights PATH (a stage-1 checkpoint)")
+    cli_checks.check_training_outputs(args)
     from jointformer.training import launch
 
-    result = launch(_train_options(args, stage), _model_config(args, stage))
+    # A resumed run continues with the architecture stored in its checkpoint, not the flags' defaults.
+    model_config = (_check_flags_against_checkpoint(parser, args, stage, args.resume) if args.resume
+                    else _model_config(args, stage))
+    result = launch(_train_options(args, stage), model_config)
     if result is not None:
         print(f"==> best validation Protocol #1 {result.best_protocol1:.2f} mm, checkpoint "
               f"{result.best_checkpoint}")
@@ -170,6 +186,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from jointformer.evaluation import evaluate_checkpoint
     from jointformer.training import resolve_device
 
+    cli_checks.check_evaluate_outputs(args)
     test_set = load_pose_set(args.data_dir, args.keypoints, TEST_SUBJECTS, actions=args.actions,
                              downsample=args.downsample).to(resolve_device(args.device))
     evaluate_checkpoint(args.evaluate, test_set, keypoints=args.keypoints, flip=not args.no_flip,
@@ -185,6 +202,7 @@ def _handle_synth(args: argparse.Namespace) -> int:
     from jointformer.data.synthetic import SyntheticConfig, write_synthetic_dataset
 
     config = SyntheticConfig(seed=args.seed, detector_name=args.detector_name)
+    cli_checks.check_output_directory("directory", args.directory)
     paths = write_synthetic_dataset(args.directory, config)
     for name, path in paths.items():
         print(f"{name}: {path}")
@@ -201,6 +219,7 @@ def _handle_summary(args: argparse.Namespace) -> int:
 def _handle_demo(args: argparse.Namespace) -> int:
     from jointformer.demo import DemoOptions, run_demo
 
+    cli_checks.check_output_directory("--out", args.out)
     run_demo(DemoOptions(data_dir=args.data_dir, out=args.out, seed=args.seed, device=args.device,
                          keypoints=args.keypoints))
     return 0
@@ -216,9 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--data-dir", dest="data_dir", default="data/synthetic",
                       help="embedded data set directory (written if absent; default data/synthetic)")
     demo.add_argument("--out", default="runs/demo", help="parent of the demo's run directory")
-    demo.add_argument("--keypoints", default="gt", help="2D file to train on (gt or cpn_ft_h36m_dbb)")
+    demo.add_argument("--keypoints", default="gt", type=file_name_part,
+                      help="2D file to train on (gt or cpn_ft_h36m_dbb)")
     demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--device", default="auto")
+    demo.add_argument("--device", default="auto", type=device_name)
     demo.set_defaults(handler=lambda parser_, args: _handle_demo(args))
 
     synth = commands.add_parser("synth", help="write the embedded synthetic data set (VideoPose3D layout)")
@@ -228,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "TS1..TS6/annot_data.mat")
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("--detector-name", dest="detector_name", default="cpn_ft_h36m_dbb",
+                       type=file_name_part,
                        help="name of the detector-like 2D file: data_2d_h36m_NAME.npz")
     synth.set_defaults(handler=lambda parser_, args: _handle_synth(args))
 
@@ -237,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("data-summary", help="subjects, actions, frames and reprojection error")
     summary.add_argument("directory", help="data directory")
-    summary.add_argument("--keypoints", "-k", default="gt", help="2D file: data_2d_h36m_NAME.npz")
+    summary.add_argument("--keypoints", "-k", default="gt", type=file_name_part,
+                         help="2D file: data_2d_h36m_NAME.npz")
     summary.set_defaults(handler=lambda parser_, args: _handle_summary(args))
 
     for name, stage, text in (("train", "stage1", "train (or --evaluate) JointFormer, stage 1"),
@@ -259,14 +281,15 @@ def build_parser() -> argparse.ArgumentParser:
     lift.add_argument("--refiner", default=None, help="refinement checkpoint to run on top of --checkpoint")
     lift.add_argument("--layout", default="coco",
                       help="keypoint layout: h36m, coco, halpe26, openpose25, mediapipe33, mpii16")
-    lift.add_argument("--image-size", dest="image_size", nargs=2, type=float, metavar=("W", "H"),
+    lift.add_argument("--image-size", dest="image_size", nargs=2, type=positive_float, metavar=("W", "H"),
                       help="image width and height in pixels (required for --normalization screen)")
     lift.add_argument("--out", required=True, help="output file, .json or .npz")
     lift.add_argument("--plot", default=None, help="PNG: 2D input and 3D pose for up to 16 poses")
     lift.add_argument("--gif", default=None, help="GIF animation of the first track")
     lift.add_argument("--html", default=None, help="self-contained interactive HTML 3D viewer")
     lift.add_argument("--smooth", action="store_true", help="One-Euro filter over time (sequences only)")
-    lift.add_argument("--fps", type=float, default=50.0, help="frame rate of sequences (for --smooth, --gif)")
+    lift.add_argument("--fps", type=positive_float, default=50.0,
+                      help="frame rate of sequences (for --smooth, --gif)")
     lift.add_argument("--min-score", dest="min_score", type=float, default=0.3,
                       help="keypoints scored below this are missing (default 0.3)")
     lift.add_argument("--allow-missing", dest="allow_missing", action="store_true",
@@ -275,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="extent: centre and scale each pose to the training distribution (default); "
                       "screen: the Human3.6M screen normalisation with --image-size")
     lift.add_argument("--no-flip", dest="no_flip", action="store_true", help="no flip test-time augmentation")
-    lift.add_argument("--device", default="auto")
+    lift.add_argument("--device", default="auto", type=device_name)
     lift.set_defaults(handler=lambda parser_, args: _handle_lift(args))
 
     from jointformer.video_command import add_video_parser
@@ -286,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("checkpoint", help="stage-1 or refinement checkpoint")
     export.add_argument("--onnx", required=True, help="output .onnx file")
     export.add_argument("--refiner", default=None, help="refinement checkpoint to run on top")
-    export.add_argument("--opset", type=int, default=18, help="ONNX opset (>= 17)")
+    export.add_argument("--opset", type=opset_version, default=18,
+                        help="ONNX opset, 17 to the newest the installed onnx knows")
     export.add_argument("--no-flip", dest="no_flip", action="store_true", help="leave the flip test out")
     export.set_defaults(handler=lambda parser_, args: _handle_export(args))
     return parser
@@ -299,6 +323,7 @@ def _handle_lift(args: argparse.Namespace) -> int:
     from jointformer.layouts import get_layout
     from jointformer.lifting import Lifter, write_lift_output
 
+    cli_checks.check_lift_outputs(args)
     layout = get_layout(args.layout)
     tracks = read_keypoints(args.input, num_joints=layout.num_joints)
     lifter = Lifter.from_checkpoint(args.checkpoint, device=args.device, refiner=args.refiner)
@@ -356,6 +381,7 @@ def _handle_export(args: argparse.Namespace) -> int:
     from jointformer.export import export_onnx
     from jointformer.lifting import Lifter
 
+    cli_checks.check_export_output(args)
     lifter = Lifter.from_checkpoint(args.checkpoint, device="cpu", refiner=args.refiner)
     path = export_onnx(lifter, args.onnx, opset=args.opset, flip_test=not args.no_flip)
     print(f"==> ONNX model written to {path}: input keypoints (B, 17, 2) pixels in Human3.6M order; outputs "
@@ -367,7 +393,7 @@ def _handle_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     from jointformer.dataset_commands import evaluate_datasets, parse_datasets
 
     datasets = parse_datasets(parser, args)
-    _check_flags_against_checkpoint(parser, args, "refine")
+    _check_flags_against_checkpoint(parser, args, "refine", args.evaluate)
     return _evaluate(args) if datasets == ("h36m",) else evaluate_datasets(args, datasets)
 
 

@@ -11,14 +11,21 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import torch
 
+from jointformer.atomic_files import write_text_atomically
 from jointformer.data.h36m import data_paths, load_pose_sets
 from jointformer.data.poseset import PoseSet
-from jointformer.data.synthetic import DEFAULT_DETECTOR_NAME, SyntheticConfig, write_synthetic_dataset
+from jointformer.data.synthetic import (
+    DEFAULT_DETECTOR_NAME,
+    SyntheticConfig,
+    same_data,
+    stored_synthetic_config,
+    write_synthetic_dataset,
+)
+from jointformer.errors import DataError
 from jointformer.evaluation import (
     MM_PER_M,
     EvaluationResult,
@@ -26,10 +33,10 @@ from jointformer.evaluation import (
     format_table,
     published_summary_lines,
     write_results_json,
-    write_text_atomically,
 )
 from jointformer.metrics import mpjpe
 from jointformer.models.jointformer import JointFormerConfig
+from jointformer.run_directory import unique_directory
 from jointformer.training import TrainOptions, TrainResult, resolve_device, train
 
 
@@ -73,14 +80,26 @@ def refiner_config() -> JointFormerConfig:
 
 
 def ensure_dataset(data_dir: str | Path, keypoints: str, seed: int) -> None:
-    """Write the embedded data set into ``data_dir`` unless its files (3D, gt 2D and ``keypoints`` 2D) are
-    all there already."""
+    """Write the embedded data set of ``seed`` into ``data_dir`` unless its files (3D, gt 2D and
+    ``keypoints`` 2D) are all there already (then they are used as they are, whatever their seed). A
+    directory holding a data set of other settings is never overwritten: that is a DataError naming both
+    seeds."""
     needed = {*data_paths(data_dir, keypoints), *data_paths(data_dir, "gt")}
+    stored = stored_synthetic_config(data_dir)
     if all(path.is_file() for path in needed):
+        if stored is not None:
+            print(f"==> using the embedded data set in {data_dir} (generated with seed {stored.get('seed')})",
+                  flush=True)
         return
-    print(f"==> writing the embedded synthetic data set to {data_dir}", flush=True)
     detector_name = DEFAULT_DETECTOR_NAME if keypoints == "gt" else keypoints
-    write_synthetic_dataset(data_dir, SyntheticConfig(seed=seed, detector_name=detector_name))
+    config = SyntheticConfig(seed=seed, detector_name=detector_name)
+    if stored is not None and not same_data(stored, config):
+        raise DataError(f"{data_dir} holds an embedded data set generated with other settings (seed "
+                        f"{stored.get('seed')!r}, not {seed}) and lacks {keypoints!r}; it is not "
+                        f"overwritten: pass --data-dir with another directory "
+                        f"(e.g. {Path(data_dir).name}-seed{seed})")
+    print(f"==> writing the embedded synthetic data set to {data_dir}", flush=True)
+    write_synthetic_dataset(data_dir, config)
 
 
 def mean_pose_error(train_set: PoseSet, test_set: PoseSet) -> float:
@@ -130,7 +149,7 @@ def run_demo(options: DemoOptions) -> dict:
     baseline = mean_pose_error(train_set, test_set)
     print(f"==> predicting the mean training pose: Protocol #1 {baseline:.2f} mm", flush=True)
 
-    run_dir = Path(options.out) / datetime.now().strftime("%Y-%m-%d-%H-%M-%S")
+    run_dir = unique_directory(options.out)  # its own directory, even when another demo started this second
     common = {"data_dir": options.data_dir, "keypoints": options.keypoints, "batch_size": options.batch_size,
               "lr": options.lr, "augment": True, "seed": options.seed, "device": str(device),
               "downsample": options.downsample, "snapshot": 1000}

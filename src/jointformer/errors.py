@@ -19,3 +19,8 @@ class InputError(JointformerError):
 
 class MissingExtraError(JointformerError):
     """An optional dependency is not installed; the message names the extra that provides it."""
+
+
+class OutputError(JointformerError):
+    """An output file cannot be written where asked (unwritable, a directory, an input of the same run...);
+    the message names the path the user gave."""

@@ -16,6 +16,7 @@ import contextlib
 import csv
 import io
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +26,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from jointformer.atomic_files import atomic_output
+from jointformer.atomic_files import write_text_atomically
 from jointformer.data.poseset import PoseSet
 from jointformer.data.skeleton import SKELETON17
 from jointformer.errors import JointformerError
@@ -153,13 +154,6 @@ def published_summary_lines(result: EvaluationResult) -> list[str]:
             f"Protocol #2 (P-MPJPE) action-wise average: {result.protocol2['avg']:.2f} (mm)"]
 
 
-def write_text_atomically(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename."""
-    with atomic_output(path) as temporary:
-        temporary.write_text(text, encoding="utf-8", newline="")
-    return Path(path)
-
-
 def append_results_csv(path: str | Path, result: EvaluationResult, checkpoint: str) -> Path:
     """Append two rows (Protocol #1, then #2) in the published layout:
     ``TimeStamp, checkpoint, <actions>, avg``. The header is written when the file is new; an existing file
@@ -190,6 +184,20 @@ def write_results_json(path: str | Path, result: EvaluationResult, checkpoint: s
     return write_text_atomically(path, json.dumps(document, indent=2) + "\n")
 
 
+def _finite_evaluation(checkpoint: str | Path, evaluate: Callable[[], EvaluationResult]) -> EvaluationResult:
+    """``evaluate()``, or a JointformerError when the model's poses are not finite (weights so large that
+    the error metrics overflow): no NaN is ever printed or written as a result."""
+    try:
+        result = evaluate()
+    except torch.linalg.LinAlgError:
+        result = None
+    if result is None or not all(math.isfinite(value) for value in (*result.protocol1.values(),
+                                                                     *result.protocol2.values())):
+        raise JointformerError(f"{checkpoint}: the model's predictions are not finite (diverged weights?); "
+                               f"no result was written; evaluate an earlier checkpoint")
+    return result
+
+
 def evaluate_checkpoint(checkpoint: str | Path, test_set: PoseSet, *, keypoints: str | None,
                         flip: bool = True, amp: bool = False, results_json: str | Path = "results.json",
                         results_csv: str | Path | None = "results.csv",
@@ -200,7 +208,8 @@ def evaluate_checkpoint(checkpoint: str | Path, test_set: PoseSet, *, keypoints:
     from jointformer.checkpoint import load_model
 
     model = load_model(checkpoint, map_location=test_set.device)
-    result = evaluate_model(model, test_set, flip=flip, batch_size=batch_size, amp=amp)
+    result = _finite_evaluation(checkpoint, lambda: evaluate_model(model, test_set, flip=flip,
+                                                                   batch_size=batch_size, amp=amp))
     print(format_table(result))
     for line in published_summary_lines(result):
         print(line)

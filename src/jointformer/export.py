@@ -41,4 +41,17 @@ def export_onnx(lifter: Lifter, path: str | Path, opset: int = 18, flip_test: bo
                                 verbose=False)
     with atomic_output(path, suffix=".onnx") as temporary:
         program.save(str(temporary))
+        _check_written_opset(temporary, opset)
     return Path(path)
+
+
+def _check_written_opset(path: Path, opset: int) -> None:
+    """The exporter falls back to another opset when it cannot convert (with a logged traceback); a file
+    of another opset than asked is an error, so the caller never gets one silently."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    written = next((entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx")), None)
+    if written != opset:
+        raise JointformerError(f"--opset {opset}: torch's exporter could not produce it and wrote opset "
+                               f"{written} instead; use --opset {written}")

@@ -344,6 +344,18 @@ def lift_document(tracks: Sequence[Any], results: Sequence[LiftResult], metadata
     return document
 
 
+def _check_finite_results(tracks: Sequence[Any], results: Sequence[LiftResult], source: Any) -> None:
+    """Lifted poses are never written with NaN or infinity: a non-finite pose (keypoints so large that
+    float32 overflows, or a broken model) is an InputError naming the track and frame."""
+    for track, result in zip(tracks, results, strict=True):
+        finite = np.isfinite(result.poses_3d).reshape(len(result), -1).all(axis=1)
+        if not finite.all():
+            row = int(np.flatnonzero(~finite)[0])
+            raise InputError(f"{source or 'input'}: track {track.track_id}, frame {track.frame_ids[row]}: "
+                             f"the lifted pose is not finite ({int((~finite).sum())} pose(s)); check that "
+                             f"the keypoints are pixel coordinates of a plausible size. Nothing was written")
+
+
 def write_lift_output(path: str | Path, tracks: Sequence[Any], results: Sequence[LiftResult],
                       metadata: dict[str, Any], per_frame: dict[str, np.ndarray] | None = None) -> Path:
     """Write lifted poses as ``.json`` (:func:`lift_document`) or ``.npz`` (arrays ``poses_3d`` (N, 17, 3)
@@ -354,9 +366,10 @@ def write_lift_output(path: str | Path, tracks: Sequence[Any], results: Sequence
     suffix = path.suffix.lower()
     if suffix not in (".json", ".npz"):
         raise InputError(f"{path}: the output must end in .json or .npz")
+    _check_finite_results(tracks, results, metadata.get("input"))
     with atomic_output(path, suffix=suffix) as temporary, temporary.open("wb") as handle:
         if suffix == ".json":
-            text = json.dumps(lift_document(tracks, results, metadata, per_frame), indent=1)
+            text = json.dumps(lift_document(tracks, results, metadata, per_frame), indent=1, allow_nan=False)
             handle.write(text.encode("utf-8"))
         else:
             np.savez_compressed(

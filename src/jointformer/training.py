@@ -33,7 +33,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -43,12 +42,23 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from jointformer.atomic_files import write_text_atomically
 from jointformer.checkpoint import load_stage1, read_checkpoint, save_checkpoint
 from jointformer.data.h36m import load_pose_sets
 from jointformer.data.poseset import PoseSet
 from jointformer.errors import JointformerError
-from jointformer.evaluation import autocast_context, evaluate_model, write_text_atomically
+from jointformer.evaluation import autocast_context, evaluate_model
 from jointformer.models.jointformer import JointFormerConfig, LiftOutput, TwoStage, build_model
+from jointformer.run_directory import claim_run_directory, unique_directory
+from jointformer.training_checks import (
+    TrainingDivergedError,
+    check_resume,
+    checked_validation,
+    new_divergence_monitor,
+    raise_if_diverged,
+    record_divergence,
+    remove_stale_run_temporaries,
+)
 
 
 @dataclass
@@ -202,10 +212,11 @@ def parameter_digest(module: nn.Module) -> str:
 
 
 def _new_run_dir(options: TrainOptions) -> Path:
+    """``options.run_dir``, or a new directory under ``options.checkpoint`` named by the time (created
+    here, unique even for runs started in the same second)."""
     if options.run_dir:
         return Path(options.run_dir)
-    stamp = datetime.now().strftime("%Y-%m-%d-%H-%M-%S")
-    return Path(options.checkpoint) / f"{stamp}_{options.stage}_{options.keypoints}"
+    return unique_directory(options.checkpoint, f"_{options.stage}_{options.keypoints}")
 
 
 def _write_metrics_csv(path: Path, history: list[dict[str, float]]) -> None:
@@ -262,6 +273,7 @@ def train_one_epoch(task: Task, train_set: PoseSet, optimizer: torch.optim.Optim
     batches = [indices for indices in batches if len(indices) > 0]
     progress = _Progress(options.progress, len(batches), description, enabled=rank == 0)
     loss_sum = torch.zeros((), dtype=torch.float64, device=train_set.device)
+    diverged = new_divergence_monitor(train_set.device)
     seen = 0
     start = time.perf_counter()
     for number, indices in enumerate(batches, start=1):
@@ -275,12 +287,15 @@ def train_one_epoch(task: Task, train_set: PoseSet, optimizer: torch.optim.Optim
         with autocast_context(train_set.device, options.amp):
             output = forward(inputs_2d)
         loss = task.loss(output, targets_3d)
+        record_divergence(diverged, loss, state["step"])
         loss.backward()
         if task.clip_parameters:
             nn.utils.clip_grad_norm_(task.clip_parameters, max_norm=1.0)
         optimizer.step()
         loss_sum += loss.detach().double() * len(indices)
         seen += len(indices)
+        if number % 50 == 0 or number == len(batches):  # checked where the progress lines sync anyway
+            raise_if_diverged(diverged)
         if progress.mode != "none" and (progress.mode == "bar" or number % 50 == 0 or number == len(batches)):
             progress.update(number, float(loss_sum) / seen, optimizer.param_groups[0]["lr"], seen)
     progress.close()
@@ -338,9 +353,13 @@ def train(options: TrainOptions, model_config: JointFormerConfig,
 
     if options.resume:
         run_dir = Path(options.resume).parent
-        _restore(options.resume, task, optimizer, scheduler, generator, flip_generator, state, device)
+        checkpoint = read_checkpoint(options.resume, map_location=device)
+        check_resume(checkpoint, options.resume, model_config, planned_steps=options.epochs * iterations)
+        _restore(checkpoint, task, optimizer, scheduler, generator, flip_generator, state)
+        if rank == 0:
+            remove_stale_run_temporaries(run_dir)
     else:
-        run_dir = _new_run_dir(options)
+        run_dir = _new_run_dir(options) if rank == 0 else Path(options.run_dir or options.checkpoint)
     if rank > 0 and not options.resume:
         torch.manual_seed(options.seed + rank)  # same initial weights on every rank, own dropout stream
 
@@ -354,7 +373,8 @@ def train(options: TrainOptions, model_config: JointFormerConfig,
         forward = torch.compile(forward)
 
     if rank == 0:
-        run_dir.mkdir(parents=True, exist_ok=True)
+        if not options.resume:
+            claim_run_directory(run_dir)
         resolved = {"train": asdict(options), "model": asdict(model_config),
                     "stage1_model": asdict(task.stage1_config) if task.stage1_config else None,
                     "world_size": world_size, "device": str(device),
@@ -369,15 +389,20 @@ def train(options: TrainOptions, model_config: JointFormerConfig,
     digests: list[str] = []
     for epoch in range(state["epoch"], last_epoch):
         started = time.perf_counter()
-        loss, samples_per_s = train_one_epoch(
-            task, train_set, optimizer, scheduler, state, options, generator, flip_generator, rank,
-            world_size, forward, description=f"{options.stage} epoch {epoch + 1}/{options.epochs}")
+        try:
+            loss, samples_per_s = train_one_epoch(
+                task, train_set, optimizer, scheduler, state, options, generator, flip_generator, rank,
+                world_size, forward, description=f"{options.stage} epoch {epoch + 1}/{options.epochs}")
+        except TrainingDivergedError as error:
+            raise error.with_checkpoint(run_dir / "ckpt_last.pth.tar", epoch) from None
         state["epoch"] = epoch + 1
         digests = _gather_digests(task.trainable, world_size)
         if rank != 0:
             continue
-        validation = evaluate_model(task.evaluation_model, test_set, flip=False,
-                                    batch_size=options.eval_batch_size, amp=options.amp)
+        validation = checked_validation(
+            partial(evaluate_model, task.evaluation_model, test_set, flip=False,
+                    batch_size=options.eval_batch_size, amp=options.amp),
+            state["step"], run_dir / "ckpt_last.pth.tar", epoch)
         protocol1, protocol2 = validation.overall_protocol1, validation.overall_protocol2
         row = {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"], "train_loss": loss,
                "val_protocol1_mm": protocol1, "val_protocol2_mm": protocol2,
@@ -447,15 +472,11 @@ def _checkpoint_fields(task: Task, optimizer: torch.optim.Optimizer,
     return fields
 
 
-def _restore(path: str, task: Task, optimizer: torch.optim.Optimizer,
+def _restore(checkpoint: dict[str, Any], task: Task, optimizer: torch.optim.Optimizer,
              scheduler: torch.optim.lr_scheduler.LRScheduler, generator: torch.Generator,
-             flip_generator: torch.Generator, state: dict[str, Any], device: torch.device) -> None:
-    checkpoint = read_checkpoint(path, map_location=device)
-    missing = [key for key in ("scheduler", "rng") if key not in checkpoint]
-    if missing:
-        raise JointformerError(
-            f"{path}: cannot resume exactly, the checkpoint lacks {missing} (a published checkpoint or a "
-            f"best/snapshot file of an old run); resume from the run's ckpt_last.pth.tar")
+             flip_generator: torch.Generator, state: dict[str, Any]) -> None:
+    """Load a checkpoint's weights, optimizer, scheduler and generator states (checked by
+    :func:`~jointformer.training_checks.check_resume`) into the run."""
     task.trainable.load_state_dict(checkpoint["state_dict"])
     optimizer.load_state_dict(checkpoint["optimizer"])
     scheduler.load_state_dict(checkpoint["scheduler"])

@@ -17,7 +17,7 @@ Left limbs are drawn in :data:`LEFT_RGB`, right limbs in :data:`RIGHT_RGB`, the 
 
 Matplotlib is imported inside the functions and drives its Agg canvas directly (no pyplot, no display, the
 caller's backend untouched). Every file is written atomically: a temporary file in the target directory,
-then ``os.replace``.
+then ``os.replace`` (:mod:`jointformer.atomic_files`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from jointformer.atomic_files import atomic_output
+from jointformer.atomic_files import atomic_output, write_text_atomically
 from jointformer.data.skeleton import SKELETON17
 
 LEFT_RGB: tuple[int, int, int] = (31, 119, 180)
@@ -284,21 +284,15 @@ def _add_colorbar(figure: Any, error_limit: float) -> None:
 # --------------------------------------------------------------------------------------------- writing
 
 
-def _write_atomically(path: str | os.PathLike[str], suffix: str, write: Callable[[Path], None]) -> Path:
-    """Call ``write(temporary)`` for a temporary file beside ``path``, then move it onto ``path``."""
-    with atomic_output(path, suffix=suffix) as temporary:
-        write(temporary)
-    return Path(path)
-
-
 def _save_figure(figure: Any, path: str | os.PathLike[str]) -> Path:
     """Save with the format named by the file suffix (PNG when there is none)."""
     image_format = Path(path).suffix.lstrip(".").lower() or "png"
     if image_format not in figure.canvas.get_supported_filetypes():
         raise ValueError(f"path: {path} has suffix .{image_format}, which matplotlib cannot write "
                          f"(use .png, .pdf or .svg)")
-    return _write_atomically(path, ".tmp", lambda temporary: figure.savefig(
-        temporary, format=image_format, dpi=_DPI, facecolor="white"))
+    with atomic_output(path) as temporary:
+        figure.savefig(temporary, format=image_format, dpi=_DPI, facecolor="white")
+    return Path(path)
 
 
 # ------------------------------------------------------------------------------------------- public API
@@ -477,7 +471,9 @@ def write_gif(path: str | os.PathLike[str], poses_3d: Any, inputs_2d: Any = None
                 axes_3d.set_title("3D prediction", fontsize=8)
                 writer.grab_frame(facecolor="white")
 
-    return _write_atomically(path, ".gif", write)
+    with atomic_output(path, suffix=".gif") as temporary:
+        write(temporary)
+    return Path(path)
 
 
 def _viewer_data(poses: np.ndarray, errors: np.ndarray | None, joint_names: Sequence[str],
@@ -548,4 +544,4 @@ def write_html(path: str | os.PathLike[str], poses_3d: Any, errors_mm: Any = Non
     fields = {"TITLE": html.escape(title), "DATA": _script_json(_viewer_data(poses, errors, names, fps))}
     # one pass, so a title that contains a placeholder is never substituted twice
     page = re.sub(r"\{\{(TITLE|DATA)\}\}", lambda match: fields[match.group(1)], template)
-    return _write_atomically(path, ".tmp", lambda temporary: temporary.write_text(page, encoding="utf-8"))
+    return write_text_atomically(path, page)

@@ -13,6 +13,7 @@ from jointformer.data import synthetic
 from jointformer.data.camera import CAMERA_ORDER, h36m_cameras, project_to_pixels, world_to_camera
 from jointformer.data.skeleton import ACTIONS, ALL_SUBJECTS, SKELETON17, SKELETON32, reduce_to_17
 from jointformer.data.synthetic import (
+    CONFIG_FILE,
     DEFAULT_DETECTOR_NAME,
     SyntheticConfig,
     add_detector_noise,
@@ -21,6 +22,7 @@ from jointformer.data.synthetic import (
     subject_bone_lengths,
     write_synthetic_dataset,
 )
+from jointformer.errors import OutputError
 
 # Two subjects (a short and a tall one, one per split), every action, both trials, short sequences.
 SMALL = SyntheticConfig(seed=3, subjects=("S1", "S9"), min_frames=100, max_frames=140)
@@ -72,7 +74,7 @@ def test_files_have_the_videopose3d_layout(written: dict[str, Path], positions_3
     assert [path.name for path in written.values()] == [
         "data_3d_h36m.npz", "data_2d_h36m_gt.npz", f"data_2d_h36m_{DEFAULT_DETECTOR_NAME}.npz"]
     assert sorted(path.name for path in written["3d"].parent.iterdir()) == sorted(
-        path.name for path in written.values())  # no temporary files left behind
+        [CONFIG_FILE, *(path.name for path in written.values())])  # no temporary files left behind
     expected_keys = {f"{action} {trial}" for action in ACTIONS for trial in (1, 2)}
     assert list(positions_3d) == ["S1", "S9"]
     for subject, actions in positions_3d.items():
@@ -304,7 +306,7 @@ def test_an_interrupted_write_leaves_no_file_behind(tmp_path: Path, monkeypatch:
         original(file, **arrays)
 
     monkeypatch.setattr(synthetic.np, "savez_compressed", failing_save)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=r"data_2d_h36m_cpn_ft_h36m_dbb\.npz: disk full"):
         write_synthetic_dataset(tmp_path, config)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["data_3d_h36m.npz"]
     assert (tmp_path / "data_3d_h36m.npz").read_bytes() == b"old"

@@ -246,7 +246,31 @@ def _checked_array(value: Any, path: Path, where: str, joints: int, coordinates:
         bad = np.flatnonzero(~finite)
         raise DataError(f"{path}: {where} holds NaN or infinite values in {bad.size} frame(s), the first "
                         f"at frame {bad[0]}; expected finite values")
+    # float32 is what training computes in: larger magnitudes become infinite there
+    too_large = (np.abs(used) > np.finfo(np.float32).max).reshape(used.shape[0], -1).any(axis=1)
+    if too_large.any():
+        bad = np.flatnonzero(too_large)
+        raise DataError(f"{path}: {where} holds values beyond float32's range (|x| > 3.4e38) in {bad.size} "
+                        f"frame(s), the first at frame {bad[0]}; expected pixels or metres")
     return array
+
+
+# A person's joints lie within about 0.1-1 m of the pelvis; the median distance over all joints and frames
+# is ~0.4 m for Human3.6M in metres, ~400 for millimetres, ~40 for centimetres.
+_PLAUSIBLE_MEDIAN_REACH_M = (0.05, 2.0)
+
+
+def _check_metres(positions: np.ndarray, path: Path, where: str) -> None:
+    """(T, 32, 3) world positions must be in metres: their median distance from joint 0 (the pelvis) must
+    be that of a person, else a DataError saying what was found (typically millimetres)."""
+    if positions.shape[0] == 0:
+        return
+    reach = float(np.median(np.linalg.norm(positions - positions[:, :1], axis=-1)))
+    low, high = _PLAUSIBLE_MEDIAN_REACH_M
+    if not low <= reach <= high:
+        hint = " (millimetres? divide by 1000)" if reach > 50 else ""
+        raise DataError(f"{path}: {where}: the joints' median distance from the pelvis is {reach:.4g}"
+                        f"{hint}; expected metres, {low}-{high} m for a person")
 
 
 def _subject_table(table: Mapping[str, Any], path: Path, subject: str, kind: str) -> Mapping[str, Any]:
@@ -318,6 +342,7 @@ def _sequences(data: _RawData, subjects: Sequence[str], groups: Iterable[str] | 
                 continue
             where_3d = f"subject {subject}, action {action_key!r}"
             positions = _checked_array(value_3d, data.path_3d, where_3d, SKELETON32.num_joints, 3)
+            _check_metres(positions, data.path_3d, where_3d)
             if action_key not in table_2d:
                 raise DataError(f"{data.path_2d}: subject {subject} has no 2D keypoints for action "
                                 f"{action_key!r}, which {data.path_3d.name} holds; expected 2D for every 3D "

@@ -28,14 +28,15 @@ Conventions:
 
 from __future__ import annotations
 
-import os
-import secrets
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from jointformer.atomic_files import atomic_output, write_text_atomically
 from jointformer.data.camera import h36m_cameras, project_to_pixels, world_to_camera
 from jointformer.data.h36m import FILE_3D, file_2d_name
 from jointformer.data.skeleton import (
@@ -46,6 +47,7 @@ from jointformer.data.skeleton import (
     SKELETON32,
     reduce_to_17,
 )
+from jointformer.errors import DataError, OutputError
 
 DEFAULT_DETECTOR_NAME = "cpn_ft_h36m_dbb"
 MIN_FRAMES_ALLOWED = 20  # the motion programmes need a few key poses' worth of time
@@ -1233,6 +1235,9 @@ def add_detector_noise(positions_2d: dict[str, dict[str, list[np.ndarray]]], rng
 # --------------------------------------------------------------------------------------------------------
 # Files
 
+CONFIG_FILE = "synthetic_config.json"
+"""Written beside the data files: the SyntheticConfig they were generated with."""
+
 _DETECTOR_STREAM = 1_000_003  # keeps the detector's random stream apart from the trials' streams
 
 
@@ -1245,20 +1250,11 @@ def metadata_2d() -> dict[str, object]:
 def _save_atomically(contents: dict[Path, dict[str, object]]) -> None:
     """Write each ``path -> arrays`` as a compressed npz (dicts pickled, as VideoPose3D does): all to
     temporary files beside their targets first, then renamed over the targets."""
-    written: list[tuple[str, Path]] = []
-    try:
+    with ExitStack() as renames:  # every file written before the first rename; any failure renames none
         for path, arrays in contents.items():
-            # Opened exclusively under a fresh name (not mkstemp, whose files ignore the umask: 0600).
-            temporary = str(path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"))
-            with open(temporary, "xb") as stream:
-                written.append((temporary, path))
+            temporary = renames.enter_context(atomic_output(path))
+            with temporary.open("wb") as stream:
                 np.savez_compressed(stream, **arrays)
-        for temporary, path in written:
-            os.replace(temporary, path)
-    finally:
-        for temporary, _ in written:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
 
 
 def write_synthetic_dataset(directory: str | Path, config: SyntheticConfig = SyntheticConfig(),
@@ -1272,8 +1268,12 @@ def write_synthetic_dataset(directory: str | Path, config: SyntheticConfig = Syn
         raise ValueError(f"config must be a SyntheticConfig, got {type(config).__name__}")
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
-        raise ValueError(f"{directory} exists and is not a directory; give a directory for the data set")
-    directory.mkdir(parents=True, exist_ok=True)
+        raise OutputError(f"{directory} exists and is not a directory; give a directory for the data set")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create the data directory {directory}: "
+                          f"{error.strerror or type(error).__name__}") from error
     positions_3d = generate_positions_3d(config)
     positions_2d = project_positions_2d(positions_3d)
     detections = add_detector_noise(positions_2d, np.random.default_rng([config.seed, _DETECTOR_STREAM]))
@@ -1284,4 +1284,28 @@ def write_synthetic_dataset(directory: str | Path, config: SyntheticConfig = Syn
         paths["gt"]: {"positions_2d": positions_2d, "metadata": metadata_2d()},
         paths[config.detector_name]: {"positions_2d": detections, "metadata": metadata_2d()},
     })
+    write_text_atomically(directory / CONFIG_FILE, json.dumps(asdict(config), indent=2) + "\n")
     return paths
+
+
+def stored_synthetic_config(directory: str | Path) -> dict[str, object] | None:
+    """The generation settings that :func:`write_synthetic_dataset` recorded in ``directory``
+    (``synthetic_config.json``, fields of SyntheticConfig), or None when the directory has none."""
+    path = Path(directory) / CONFIG_FILE
+    if not path.is_file():
+        return None
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise DataError(f"{path}: cannot be read as the data set's settings ({error}); delete the directory "
+                        f"and let it be written again") from error
+    if not isinstance(stored, dict):
+        raise DataError(f"{path}: expected a JSON object of SyntheticConfig fields")
+    return stored
+
+
+def same_data(stored: dict[str, object], config: SyntheticConfig) -> bool:
+    """Whether the recorded settings ``stored`` generate the same 3D and gt 2D data as ``config`` (the
+    detector-like file's name does not change them)."""
+    wanted = json.loads(json.dumps(asdict(config)))
+    return all(stored.get(name) == value for name, value in wanted.items() if name != "detector_name")
