@@ -14,11 +14,14 @@ from dataclasses import asdict, fields
 
 from jointformer import __version__
 from jointformer.errors import JointformerError
+from jointformer.models.architecture_defaults import ARCHITECTURE_DEFAULTS, flag_help
 
-# Architecture flags and their published defaults. Their parser default is None, so that an evaluation can
-# tell a flag the user gave (checked against the checkpoint) from one left at its default.
-_ARCHITECTURE_DEFAULTS = {"num_layers": 4, "hid_dim": 128, "d_inner": 512, "dropout": 0.0,
-                          "pred_dropout": 0.0, "embedding_type": "conv"}
+# Architecture flags and the seed CLI's defaults, from the table JointFormerConfig's defaults also come from.
+# Their parser default is None, so that an evaluation can tell a flag the user gave (checked against the
+# checkpoint) from one left at its default.
+_ARCHITECTURE_DEFAULTS = {name: ARCHITECTURE_DEFAULTS[name].seed_cli
+                          for name in ("num_layers", "hid_dim", "d_inner", "dropout", "pred_dropout",
+                                       "embedding_type")}
 
 
 def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
@@ -35,8 +38,8 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
     add("-c", "--checkpoint", default="checkpoint", metavar="PATH", help="checkpoint directory")
     add("--snapshot", default=5, type=int, help="save a snapshot every N epochs (default 5)")
     add("--num_gpus", default=1, type=int, help="processes for DistributedDataParallel (GPUs, or CPU/gloo)")
-    add("-l", "--num_layers", default=None, type=int, metavar="N", help="encoder layers (default 4)")
-    add("-z", "--hid_dim", default=None, type=int, metavar="N", help="hidden size (default 128)")
+    add("-l", "--num_layers", default=None, type=int, metavar="N", help=flag_help("num_layers"))
+    add("-z", "--hid_dim", default=None, type=int, metavar="N", help=flag_help("hid_dim"))
     add("-b", "--batch_size", default=64, type=int, metavar="N", help="batch size per process (default 64)")
     add("-e", "--epochs", default=100, type=int, metavar="N", help="training epochs (default 100)")
     add("--num_workers", default=8, type=int, metavar="N",
@@ -45,15 +48,17 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
     add("--lr_decay", default=100000, type=int, help="accepted; as published, the cosine schedule is used")
     add("--lr_gamma", default=0.96, type=float, help="accepted; as published, the cosine schedule is used")
     add("--no_max", dest="max_norm", action="store_false", help="do not clip the gradient norm to 1")
-    add("--dropout", default=None, type=float, help="encoder dropout (default 0)")
-    add("--intermediate", action="store_true", default=None, help="intermediate supervision")
-    add("--spatial_encoding", action="store_true", default=None, help="learned spatial encoding")
-    add("--pred_dropout", default=None, type=float, help="prediction-head dropout (default 0)")
+    add("--dropout", default=None, type=float, help=flag_help("dropout"))
+    add("--intermediate", action="store_true", default=None, help=flag_help("intermediate"))
+    add("--spatial_encoding", action="store_true", default=None, help=flag_help("spatial_encoding"))
+    add("--pred_dropout", default=None, type=float, help=flag_help("pred_dropout"))
     add("--augment", action="store_true", help="random horizontal flip augmentation (p = 0.5)")
-    add("--embedding_type", default=None, choices=["conv", "linear", "graph"], help="joint embedding")
+    add("--embedding_type", default=None, choices=["conv", "linear", "graph"],
+        help=flag_help("embedding_type"))
     if stage in ("stage1", "evaluate"):
-        add("--no_error_prediction", action="store_true", default=None, help="no error-prediction heads")
-    add("--d_inner", default=None, type=int, help="feed-forward inner size (default 512)")
+        add("--no_error_prediction", action="store_true", default=None,
+            help="turn off the " + flag_help("error_prediction"))
+    add("--d_inner", default=None, type=int, help=flag_help("d_inner"))
     add("--downsample", default=1, type=int, metavar="FACTOR", help="keep every FACTOR-th frame")
     if stage in ("refine", "evaluate"):
         add("--pose_weights", default="", help="stage-1 checkpoint (published layout or ours); a refinement "
