@@ -12,7 +12,7 @@ from jointformer.data.h36m import load_pose_sets
 from jointformer.errors import InputError
 from jointformer.evaluation import evaluate_model, predict_poses
 from jointformer.layouts import LAYOUTS, from_h36m, to_h36m
-from jointformer.lifting import Lifter, write_lift_output
+from jointformer.lifting import Lifter, interpolate_missing, write_lift_output
 from jointformer.models.jointformer import JointFormerConfig
 from jointformer.training import TrainOptions, train
 
@@ -172,6 +172,41 @@ def test_lift_command_on_a_coco_results_file(trained, tmp_path):
     assert document["smoothed"] is True and "Head" in document["synthesized_joints"]
     for name in ("poses.png", "poses.gif", "poses.html"):
         assert (tmp_path / name).stat().st_size > 5000, name
+
+
+def test_lift_command_reads_a_video_without_track_ids_as_one_track(trained, tmp_path, capsys):
+    from jointformer.cli import main
+
+    checkpoint, test_set = trained
+    _, pixels, _ = pixels_of(test_set, 3)
+    coco = from_h36m(pixels[:8], "coco")
+    coco[..., 1:5, :] = coco[..., :1, :]
+    image_ids = [0, 1, 2, 3, 6, 7, 8, 9]  # frames 4 and 5 lost by the detector
+    entries = [{"image_id": image_id, "category_id": 1, "score": 0.9,
+                "keypoints": np.concatenate([coco[row], np.ones((17, 1))], axis=1).ravel().tolist()}
+               for row, image_id in enumerate(image_ids)]
+    entries[5]["keypoints"][3 * 9 + 2] = 0.0  # the left wrist unseen in frame 7: interpolated over time
+    source = tmp_path / "video.json"
+    source.write_text(json.dumps(entries))
+    out = tmp_path / "lifted.json"
+    assert main(["lift", str(source), "--checkpoint", str(checkpoint), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "one track of 8 frames ordered by image_id" in printed and "8 poses in 1 track(s)" in printed
+    (track,) = json.loads(out.read_text())["tracks"]
+    assert track["is_sequence"] and [frame["frame_id"] for frame in track["frames"]] == image_ids
+    assert track["frames"][5]["filled"][13] and sum(map(sum, (f["filled"] for f in track["frames"]))) == 1
+    assert main(["lift", str(source), "--checkpoint", str(checkpoint), "--out", str(out), "--images",
+                 "--allow-missing"]) == 0
+    assert "8 poses in 8 track(s)" in capsys.readouterr().out
+
+
+def test_interpolation_weighs_frame_gaps_by_their_length():
+    points = np.zeros((3, 17, 2))
+    points[:, 13] = [[0.0, 0.0], [np.nan, np.nan], [40.0, 80.0]]
+    valid = ~np.isnan(points).any(axis=-1)
+    np.testing.assert_allclose(interpolate_missing(points, valid)[1, 13], [20.0, 40.0])  # rows 0, 1, 2
+    np.testing.assert_allclose(interpolate_missing(points, valid, np.array([0.0, 1.0, 4.0]))[1, 13],
+                               [10.0, 20.0])  # frames 0, 1, 4: a quarter of the way
 
 
 def test_lift_command_rejects_a_malformed_file_and_writes_nothing(trained, tmp_path, capsys):

@@ -255,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     lift.add_argument("--fps", type=float, default=50.0, help="frame rate of sequences (for --smooth, --gif)")
     lift.add_argument("--min-score", dest="min_score", type=float, default=0.3,
                       help="keypoints scored below this are missing (default 0.3)")
+    lift.add_argument("--images", action="store_true",
+                      help="lift every pose as an independent image (default: a COCO file with one detection "
+                      "per image_id and no track ids is one track, a video; arrays and CSV rows are frames)")
     lift.add_argument("--allow-missing", dest="allow_missing", action="store_true",
                       help="fill joints missing in a single image (or a whole track) from the mean pose")
     lift.add_argument("--normalization", default="extent", choices=["extent", "screen"],
@@ -282,7 +285,10 @@ def _handle_lift(args: argparse.Namespace) -> int:
     from jointformer.lifting import Lifter, write_lift_output
 
     layout = get_layout(args.layout)
-    tracks = read_keypoints(args.input, num_joints=layout.num_joints)
+    tracks = read_keypoints(args.input, num_joints=layout.num_joints, images=args.images)
+    for track in tracks:
+        if track.note:
+            print(f"==> {args.input}: {track.note}")
     lifter = Lifter.from_checkpoint(args.checkpoint, device=args.device, refiner=args.refiner)
     results = []
     for track in tqdm(tracks, desc="lifting tracks", disable=len(tracks) < 20 or not sys.stderr.isatty()):
@@ -290,7 +296,8 @@ def _handle_lift(args: argparse.Namespace) -> int:
         result = lifter.lift(track.keypoints, image_size=image_size, layout=layout.name, scores=track.scores,
                              flip_test=not args.no_flip, min_score=args.min_score,
                              allow_missing=args.allow_missing, sequence=track.is_sequence,
-                             normalization=args.normalization, progress=sys.stderr.isatty())
+                             normalization=args.normalization, progress=sys.stderr.isatty(),
+                             frame_numbers=track.frame_numbers if track.is_sequence else None)
         if args.smooth and track.is_sequence and len(result) > 1:
             from jointformer.smoothing import one_euro_filter
 

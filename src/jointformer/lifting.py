@@ -122,14 +122,15 @@ def has_error_head(model: nn.Module) -> bool:
     return bool(stage1.config.error_prediction)
 
 
-def interpolate_missing(points: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def interpolate_missing(points: np.ndarray, valid: np.ndarray, times: np.ndarray | None = None) -> np.ndarray:
     """Fill missing joints of a track by linear interpolation over time, holding the ends.
 
-    points: (T, 17, 2) pixels (NaN where missing); valid: (T, 17) bool. A joint never seen in the track
-    is left NaN (the caller decides). Returns a new (T, 17, 2) array.
+    points: (T, 17, 2) pixels (NaN where missing); valid: (T, 17) bool; times: (T,) increasing frame
+    numbers of the rows (default 0 .. T-1), so that a gap in the frames weighs as its length. A joint never
+    seen in the track is left NaN (the caller decides). Returns a new (T, 17, 2) array.
     """
     filled = points.copy()
-    frames = np.arange(points.shape[0])
+    frames = np.arange(points.shape[0]) if times is None else np.asarray(times, dtype=np.float64)
     for joint in range(points.shape[1]):
         seen = valid[:, joint]
         if seen.all() or not seen.any():
@@ -201,18 +202,20 @@ class Lifter:
     def lift(self, keypoints: Any, image_size: tuple[float, float] | None = None, layout: str = "coco",
              scores: Any = None, flip_test: bool = True, min_score: float = 0.0, allow_missing: bool = False,
              sequence: bool | None = None, normalization: str = "extent",
-             progress: bool = False) -> LiftResult:
+             progress: bool = False, frame_numbers: Any = None) -> LiftResult:
         """Lift one pose (J, 2) or many (N, J, 2) pixel keypoints (or (…, J, 3) with scores).
 
         keypoints: pixels, origin at the top-left image corner, in ``layout``'s joint order. scores: (N, J)
         confidences or None. sequence: whether the N poses are consecutive frames of one person (default:
         True when N > 1); it decides how missing joints are filled and how the scale is chosen.
         image_size: (width, height) pixels, needed for ``normalization="screen"``. progress: show a progress
-        bar over the batches (for long inputs).
+        bar over the batches (for long inputs). frame_numbers: (N,) increasing frame numbers of a sequence's
+        poses (default 0 .. N-1): missing joints are interpolated over these, so frame gaps count.
         """
         points, valid = self._to_h36m(keypoints, layout, scores, min_score)
         is_sequence = points.shape[0] > 1 if sequence is None else sequence
-        points, filled = self._fill(points, valid, is_sequence, allow_missing)
+        times = None if frame_numbers is None else _check_frame_numbers(frame_numbers, len(points))
+        points, filled = self._fill(points, valid, is_sequence, allow_missing, times)
         lifting = self.lifting_model(flip_test)
         if normalization == "extent":
             extents = pose_extent_2d(torch.as_tensor(points, dtype=torch.float32))
@@ -260,13 +263,13 @@ class Lifter:
         points, valid = to_h36m(array, get_layout(layout), scores=scores, min_score=min_score)
         return points, valid
 
-    def _fill(self, points: np.ndarray, valid: np.ndarray, is_sequence: bool,
-              allow_missing: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _fill(self, points: np.ndarray, valid: np.ndarray, is_sequence: bool, allow_missing: bool,
+              times: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         filled = ~valid
         if valid.all():
             return points, filled
         if is_sequence:
-            points = interpolate_missing(points, valid)
+            points = interpolate_missing(points, valid, times)
             never_seen = ~valid.any(axis=0)
             if never_seen.any():
                 names = _names(never_seen)
@@ -285,6 +288,15 @@ class Lifter:
 
 def _names(mask: np.ndarray) -> str:
     return ", ".join(name for name, missing in zip(SKELETON17.names, mask, strict=True) if missing)
+
+
+def _check_frame_numbers(frame_numbers: Any, count: int) -> np.ndarray:
+    """frame_numbers as a (count,) float64 array, finite and strictly increasing; InputError otherwise."""
+    times = np.asarray(frame_numbers, dtype=np.float64)
+    if times.shape != (count,) or not np.isfinite(times).all() or np.any(np.diff(times) <= 0):
+        raise InputError(f"frame_numbers must be {count} finite, strictly increasing numbers (one per pose); "
+                         f"got shape {times.shape}")
+    return times
 
 
 def _check_image_size(image_size: Sequence[float]) -> tuple[float, float]:
