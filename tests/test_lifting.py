@@ -174,6 +174,25 @@ def test_lift_command_on_a_coco_results_file(trained, tmp_path):
         assert (tmp_path / name).stat().st_size > 5000, name
 
 
+def test_a_hidden_joint_is_placed_from_a_template_at_half_the_mean_poses_error(trained):
+    """benchmarks/missing_fill.py on the tiny test set: one joint hidden at a time, the template fill puts it
+    at most half as far from where it was as the mean pose did, and moves the other joints' 3D less."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "missing_fill.py"
+    spec = importlib.util.spec_from_file_location("missing_fill", path)
+    missing_fill = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(missing_fill)
+    checkpoint, test_set = trained
+    lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
+    _, pixels, _ = pixels_of(test_set, 1)
+    figures = missing_fill.measure(lifter, pixels[np.linspace(0, len(pixels) - 1, 30).astype(int)])
+    templates, mean_pose = figures["templates (similarity)"], figures["mean pose (scale + translation)"]
+    assert templates["median_px"] <= 0.5 * mean_pose["median_px"], figures
+    assert templates["others_moved_mm"] < mean_pose["others_moved_mm"], figures
+
+
 def test_lift_command_reads_a_video_without_track_ids_as_one_track(trained, tmp_path, capsys):
     from jointformer.cli import main
 

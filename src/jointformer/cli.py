@@ -259,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="lift every pose as an independent image (default: a COCO file with one detection "
                       "per image_id and no track ids is one track, a video; arrays and CSV rows are frames)")
     lift.add_argument("--allow-missing", dest="allow_missing", action="store_true",
-                      help="fill joints missing in a single image (or a whole track) from the mean pose")
+                      help="fill joints missing in a single image (or a whole track) from the training pose "
+                      "template that best fits the joints that are present")
     lift.add_argument("--normalization", default="extent", choices=["extent", "screen"],
                       help="extent: centre and scale each pose to the training distribution (default); "
                       "screen: the Human3.6M screen normalisation with --image-size")

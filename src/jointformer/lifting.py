@@ -6,8 +6,10 @@ Pipeline for keypoints (N, K, 2) in pixels of any image, in any supported layout
    ``min_score`` or NaN are missing.
 2. Missing joints: in a sequence (one track of frames) they are filled by linear interpolation over time
    (held constant before the first and after the last detection); a single image with missing joints is an
-   error naming them, unless ``allow_missing`` fills them from the mean training pose fitted (scale and
-   translation) to the joints that are present. Every filled joint is flagged in the result.
+   error naming them, unless ``allow_missing`` fills them from the training pose template (k-means centres
+   of the training poses, ``pose_templates_2d`` in the input statistics) that a 2D similarity transform
+   (rotation, uniform scale, translation) best aligns to the joints that are present, taken through that
+   transform. Every filled joint is flagged in the result.
 3. Normalisation into the distribution the model was trained on. The model saw Human3.6M's screen
    normalisation (x / w * 2 - [1, h / w] for 1000-pixel-wide images, a person a few hundred pixels tall).
    Keypoints from other cameras — portrait phones, 4K video, crops, a small person far away — would land
@@ -34,6 +36,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +67,9 @@ DEFAULT_INPUT_STATS: dict[str, Any] = {
     ],
     "source": "defaults from the embedded data set (the checkpoint stores no input statistics)",
 }
+# The pose templates of the same statistics (64 x 17 x 2 numbers) live in a data file beside the skeleton.
+DEFAULT_INPUT_STATS["pose_templates_2d"] = json.loads(
+    resources.files("jointformer.data").joinpath("pose_templates_2d.json").read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -140,21 +146,35 @@ def interpolate_missing(points: np.ndarray, valid: np.ndarray, times: np.ndarray
     return filled
 
 
-def fill_from_mean_pose(points: np.ndarray, valid: np.ndarray, mean_pose: np.ndarray) -> np.ndarray:
-    """Fill missing joints from a mean 2D pose fitted (uniform scale + translation, least squares) to the
-    joints that are present. points (N, 17, 2) pixels, valid (N, 17) bool, mean_pose (17, 2) any units.
-    Poses with fewer than two present joints cannot be fitted and raise InputError."""
+def fill_from_templates(points: np.ndarray, valid: np.ndarray, templates: np.ndarray) -> np.ndarray:
+    """Fill missing joints from the pose template that agrees best with the joints that are present.
+
+    points: (N, 17, 2) pixels (any value where missing); valid: (N, 17) bool; templates: (M, 17, 2) poses
+    in any units and frame (``pose_templates_2d``: root-relative, unit extent). For each incomplete pose,
+    every template is aligned to the present joints by the least-squares 2D similarity transform
+    (rotation, uniform scale, translation; no reflection), the one with the smallest residual is chosen,
+    and its missing joints are taken through that transform. Poses with fewer than two present joints
+    cannot be aligned and raise InputError. Returns a new (N, 17, 2) array.
+    """
     filled = points.copy()
+    # Complex numbers x + iy: a similarity transform is z -> a z + b, with a complex.
+    complex_templates = templates[..., 0] + 1j * templates[..., 1]  # (M, 17)
     for index in np.flatnonzero(~valid.all(axis=1)):
         present = valid[index]
         if present.sum() < 2:
             raise InputError(f"pose {index}: only {int(present.sum())} joint(s) present; at least 2 are "
-                             f"needed to place the mean pose")
-        source = mean_pose[present] - mean_pose[present].mean(axis=0)
-        goal = points[index, present] - points[index, present].mean(axis=0)
-        scale = float((source * goal).sum() / max((source * source).sum(), 1e-12))
-        placed = (mean_pose - mean_pose[present].mean(axis=0)) * scale + points[index, present].mean(axis=0)
-        filled[index, ~present] = placed[~present]
+                             f"needed to place a pose template")
+        seen = points[index, present, 0] + 1j * points[index, present, 1]  # (n,)
+        seen_centre = seen.mean()
+        template_centre = complex_templates[:, present].mean(axis=1, keepdims=True)  # (M, 1)
+        centred = complex_templates[:, present] - template_centre  # (M, n)
+        gain = (np.conj(centred) * (seen - seen_centre)).sum(axis=1) / np.maximum(
+            (np.abs(centred) ** 2).sum(axis=1), 1e-12)  # (M,): rotation and scale
+        residual = (np.abs(gain[:, None] * centred - (seen - seen_centre)) ** 2).sum(axis=1)
+        best = int(residual.argmin())
+        placed = gain[best] * (complex_templates[best] - template_centre[best]) + seen_centre  # (17,)
+        filled[index, ~present, 0] = placed[~present].real
+        filled[index, ~present, 1] = placed[~present].imag
     return filled
 
 
@@ -171,7 +191,12 @@ class Lifter:
         self.input_stats = dict(input_stats or DEFAULT_INPUT_STATS)
         self.model = model.to(self.device).eval()
         self.checkpoint, self.refiner, self.batch_size = checkpoint, refiner, batch_size
-        self.mean_pose_2d = np.asarray(self.input_stats["mean_pose_2d"], dtype=np.float64)
+        if "pose_templates_2d" not in self.input_stats:
+            warnings.warn(f"{checkpoint or 'the model'}: its input statistics hold no pose templates "
+                          f"(trained before they were stored): missing joints are placed from those of the "
+                          f"embedded data set, jointformer.lifting.DEFAULT_INPUT_STATS", stacklevel=2)
+            self.input_stats["pose_templates_2d"] = DEFAULT_INPUT_STATS["pose_templates_2d"]
+        self.pose_templates_2d = np.asarray(self.input_stats["pose_templates_2d"], dtype=np.float64)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str | torch.device = "auto",
@@ -275,15 +300,16 @@ class Lifter:
                 names = _names(never_seen)
                 if not allow_missing:
                     raise InputError(f"joints {names} are missing in every frame of the sequence; pass "
-                                     f"allow_missing=True (--allow-missing) to place them from the mean pose")
-                points = fill_from_mean_pose(points, ~np.isnan(points).any(axis=-1), self.mean_pose_2d)
+                                     f"allow_missing=True (--allow-missing) to place them from a pose "
+                                     f"template")
+                points = fill_from_templates(points, ~np.isnan(points).any(axis=-1), self.pose_templates_2d)
             return points, filled
         if not allow_missing:
             details = "; ".join(f"pose {index}: {_names(~valid[index])}"
                                 for index in np.flatnonzero(~valid.all(axis=1))[:5])
             raise InputError(f"missing joints in a single image ({details}); pass allow_missing=True "
-                             f"(--allow-missing) to fill them from the mean pose (flagged in the output)")
-        return fill_from_mean_pose(points, valid, self.mean_pose_2d), filled
+                             f"(--allow-missing) to fill them from a pose template (flagged in the output)")
+        return fill_from_templates(points, valid, self.pose_templates_2d), filled
 
 
 def _names(mask: np.ndarray) -> str:
