@@ -228,6 +228,57 @@ def test_interpolation_weighs_frame_gaps_by_their_length():
                                [10.0, 20.0])  # frames 0, 1, 4: a quarter of the way
 
 
+def test_lift_tracks_gives_each_tracks_own_lift(trained):
+    """Independent images prepared together and every pose in shared model batches: the same results as
+    lifting each track on its own (to float rounding of the batched matrix products)."""
+    from jointformer.keypoint_files import KeypointTrack
+
+    checkpoint, test_set = trained
+    lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
+    lifter.batch_size = 7  # several model batches, cutting across tracks
+    _, pixels, _ = pixels_of(test_set, 2)
+    coco = np.concatenate([from_h36m(pixels[:20], "coco"), np.ones((20, 17, 1))], axis=-1)
+    coco[..., 1:5, :2] = coco[..., :1, :2]
+    coco[3, 9, 2] = 0.0  # a hidden left wrist: interpolated in the track, filled in the image
+    coco[15, 9, 2] = 0.0
+
+    def track(name, rows, sequence, frames=None):
+        frames = list(range(len(rows))) if frames is None else frames
+        return KeypointTrack(name, frames, coco[rows, :, :2], coco[rows, :, 2], sequence, "test")
+
+    tracks = [track("image 1", [15], False), track("walk", list(range(0, 8)), True, [0, 1, 2, 3, 5, 6, 7, 9]),
+              track("image 2", [10], False), track("image 3", [11], False), track("images", [12, 13], False),
+              track("run", list(range(16, 20)), True)]
+    options = {"layout": "coco", "min_score": 0.3, "allow_missing": True}
+    batched = lifter.lift_tracks(tracks, **options)
+    for one, together in zip(tracks, batched, strict=True):
+        alone = lifter.lift(one.keypoints, scores=one.scores, sequence=one.is_sequence,
+                            frame_numbers=one.frame_numbers if one.is_sequence else None, **options)
+        np.testing.assert_allclose(together.poses_3d, alone.poses_3d, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(together.errors_mm, alone.errors_mm, rtol=0, atol=1e-3)
+        np.testing.assert_array_equal(together.filled, alone.filled)
+        np.testing.assert_array_equal(together.keypoints_2d, alone.keypoints_2d)
+    assert batched[0].filled[0, 13] and batched[1].filled[3, 13]
+    with pytest.raises(InputError, match="image 1: LWrist"):
+        lifter.lift_tracks(tracks, layout="coco", min_score=0.3)
+
+
+def test_streamed_json_is_the_documents_text(tmp_path):
+    """write_lift_output writes the JSON frame by frame; the text is json.dumps(lift_document, indent=1)."""
+    from jointformer.keypoint_files import KeypointTrack
+    from jointformer.lifting import LiftResult, lift_document
+
+    rng = np.random.default_rng(0)
+    tracks = [KeypointTrack("0", [1, 2, 5], np.zeros((3, 17, 2)), None, True, "x"),
+              KeypointTrack("image 7", ["a.jpg"], np.zeros((1, 17, 2)), None, False, "x")]
+    results = [LiftResult(rng.normal(size=(rows, 17, 3)), rng.random((rows, 17)) * 100 if rows == 3 else None,
+                          rng.random((rows, 17)) > 0.5, np.zeros((rows, 17, 2)), ()) for rows in (3, 1)]
+    metadata = {"checkpoint": "c.pth", "image_size": [1920.0, 1080.0], "synthesized_joints": ["Head"],
+                "smoothed": False, "refiner": None}
+    path = write_lift_output(tmp_path / "out.json", tracks, results, metadata)
+    assert path.read_text(encoding="utf-8") == json.dumps(lift_document(tracks, results, metadata), indent=1)
+
+
 def test_lift_command_rejects_a_malformed_file_and_writes_nothing(trained, tmp_path, capsys):
     from jointformer.cli import main
 

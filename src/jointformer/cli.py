@@ -279,8 +279,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _handle_lift(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from jointformer.keypoint_files import read_keypoints
     from jointformer.layouts import get_layout
     from jointformer.lifting import Lifter, write_lift_output
@@ -291,19 +289,16 @@ def _handle_lift(args: argparse.Namespace) -> int:
         if track.note:
             print(f"==> {args.input}: {track.note}")
     lifter = Lifter.from_checkpoint(args.checkpoint, device=args.device, refiner=args.refiner)
-    results = []
-    for track in tqdm(tracks, desc="lifting tracks", disable=len(tracks) < 20 or not sys.stderr.isatty()):
-        image_size = tuple(args.image_size) if args.image_size else getattr(track, "image_size", None)
-        result = lifter.lift(track.keypoints, image_size=image_size, layout=layout.name, scores=track.scores,
-                             flip_test=not args.no_flip, min_score=args.min_score,
-                             allow_missing=args.allow_missing, sequence=track.is_sequence,
-                             normalization=args.normalization, progress=sys.stderr.isatty(),
-                             frame_numbers=track.frame_numbers if track.is_sequence else None)
+    # Every track in one pass of the model (independent images prepared together), then smoothing per track.
+    results = lifter.lift_tracks(tracks, image_size=tuple(args.image_size) if args.image_size else None,
+                                 layout=layout.name, flip_test=not args.no_flip, min_score=args.min_score,
+                                 allow_missing=args.allow_missing, normalization=args.normalization,
+                                 progress=sys.stderr.isatty())
+    for track, result in zip(tracks, results, strict=True):
         if args.smooth and track.is_sequence and len(result) > 1:
             from jointformer.smoothing import one_euro_filter
 
             result.poses_3d = one_euro_filter(result.poses_3d, fps=args.fps)
-        results.append(result)
     metadata = {"checkpoint": args.checkpoint, "refiner": args.refiner, "layout": layout.name,
                 "synthesized_joints": list(layout.synthesized), "input": args.input,
                 "image_size": list(args.image_size) if args.image_size else None,

@@ -33,12 +33,12 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import torch
@@ -191,6 +191,7 @@ class Lifter:
         self.input_stats = dict(input_stats or DEFAULT_INPUT_STATS)
         self.model = model.to(self.device).eval()
         self.checkpoint, self.refiner, self.batch_size = checkpoint, refiner, batch_size
+        self._lifting_models: dict[bool, LiftingModel] = {}
         if "pose_templates_2d" not in self.input_stats:
             warnings.warn(f"{checkpoint or 'the model'}: its input statistics hold no pose templates "
                           f"(trained before they were stored): missing joints are placed from those of the "
@@ -223,6 +224,12 @@ class Lifter:
         """The model with its normalisation and flip test as one module (used by :meth:`lift` and export)."""
         return LiftingModel(self.model, self.input_stats, flip_test=flip_test).to(self.device)
 
+    def _cached_lifting_model(self, flip_test: bool) -> LiftingModel:
+        """One LiftingModel per flip setting, built once: a call on one pose should not pay to build it."""
+        if flip_test not in self._lifting_models:
+            self._lifting_models[flip_test] = self.lifting_model(flip_test)
+        return self._lifting_models[flip_test]
+
     @torch.no_grad()
     def lift(self, keypoints: Any, image_size: tuple[float, float] | None = None, layout: str = "coco",
              scores: Any = None, flip_test: bool = True, min_score: float = 0.0, allow_missing: bool = False,
@@ -237,35 +244,94 @@ class Lifter:
         bar over the batches (for long inputs). frame_numbers: (N,) increasing frame numbers of a sequence's
         poses (default 0 .. N-1): missing joints are interpolated over these, so frame gaps count.
         """
+        points, filled, inputs = self._prepare(keypoints, image_size, layout, scores, min_score,
+                                               allow_missing, sequence, normalization, frame_numbers)
+        poses, errors_mm = self._predict(inputs, flip_test, progress)
+        return LiftResult(poses_3d=poses, errors_mm=errors_mm, filled=filled, keypoints_2d=points,
+                          joint_names=SKELETON17.names)
+
+    @torch.no_grad()
+    def lift_tracks(self, tracks: Sequence[Any], image_size: tuple[float, float] | None = None,
+                    layout: str = "coco", flip_test: bool = True, min_score: float = 0.0,
+                    allow_missing: bool = False, normalization: str = "extent",
+                    progress: bool = False) -> list[LiftResult]:
+        """Lift many tracks (:class:`~jointformer.keypoint_files.KeypointTrack`) in one pass of the model.
+
+        The same results as :meth:`lift` on each track (with ``sequence=track.is_sequence``, its frame
+        numbers and ``image_size`` or else the track's own), up to float rounding of differently sized
+        batches: what is per track (interpolation over time, a sequence's one scale) is done per track, but
+        independent images are prepared together, and every pose goes through the model in shared batches,
+        so a photo collection of one-pose tracks runs as fast as a video. Returns one LiftResult per track.
+        """
+        prepared: dict[int, tuple[np.ndarray, np.ndarray, torch.Tensor]] = {}
+        for indices in _independent_groups(tracks, image_size):
+            group = [tracks[index] for index in indices]
+            keypoints = np.concatenate([track.keypoints for track in group])
+            scores = None if group[0].scores is None else np.concatenate([track.scores for track in group])
+            names = [track.track_id if track.num_frames == 1 else f"{track.track_id} frame {frame}"
+                     for track in group for frame in track.frame_ids]
+            points, filled, inputs = self._prepare(
+                keypoints, image_size or group[0].image_size, layout, scores, min_score, allow_missing, False,
+                normalization, None, pose_names=names)
+            for index, rows in zip(indices, _row_slices([track.num_frames for track in group]), strict=True):
+                prepared[index] = (points[rows], filled[rows], inputs[rows])
+        for index, track in enumerate(tracks):
+            if track.is_sequence:
+                prepared[index] = self._prepare(
+                    track.keypoints, image_size or track.image_size, layout, track.scores, min_score,
+                    allow_missing, True, normalization, track.frame_numbers)
+        poses, errors_mm = self._predict(torch.cat([prepared[index][2] for index in range(len(tracks))]),
+                                         flip_test, progress)
+        results = []
+        for index, rows in enumerate(_row_slices([len(prepared[index][0]) for index in range(len(tracks))])):
+            points, filled, _ = prepared[index]
+            results.append(LiftResult(poses_3d=poses[rows], errors_mm=None if errors_mm is None else
+                                      errors_mm[rows], filled=filled, keypoints_2d=points,
+                                      joint_names=SKELETON17.names))
+        return results
+
+    def _prepare(self, keypoints: Any, image_size: tuple[float, float] | None, layout: str, scores: Any,
+                 min_score: float, allow_missing: bool, sequence: bool | None, normalization: str,
+                 frame_numbers: Any, pose_names: Sequence[str] | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+        """Steps 1-3 of the module docstring: (N, 17, 2) filled pixels, (N, 17) filled flags and the
+        (N, 17, 2) float32 normalised model inputs on the lifter's device."""
         points, valid = self._to_h36m(keypoints, layout, scores, min_score)
         is_sequence = points.shape[0] > 1 if sequence is None else sequence
         times = None if frame_numbers is None else _check_frame_numbers(frame_numbers, len(points))
-        points, filled = self._fill(points, valid, is_sequence, allow_missing, times)
-        lifting = self.lifting_model(flip_test)
+        points, filled = self._fill(points, valid, is_sequence, allow_missing, times, pose_names)
         if normalization == "extent":
             extents = pose_extent_2d(torch.as_tensor(points, dtype=torch.float32))
             if is_sequence:
                 extents = torch.full_like(extents, float(extents.median()))
             if torch.any(extents <= 0):
                 raise InputError("a pose has zero extent (all its joints at one point): nothing to lift")
+            lifting = self._cached_lifting_model(True)  # normalise() does not depend on the flip setting
             inputs = lifting.normalise(torch.as_tensor(points, dtype=torch.float32).to(self.device),
                                        extents.to(self.device))
         elif normalization == "screen":
             if image_size is None:
                 raise InputError("normalization='screen' needs image_size=(width, height) in pixels")
             width, height = _check_image_size(image_size)
-            inputs = torch.as_tensor(normalize_screen_coordinates(points, width, height), dtype=torch.float32)
+            inputs = torch.as_tensor(normalize_screen_coordinates(points, width, height),
+                                     dtype=torch.float32).to(self.device)
         else:
             raise InputError(f"normalization must be 'extent' or 'screen', got {normalization!r}")
+        return points, filled, inputs
+
+    def _predict(self, inputs: torch.Tensor, flip_test: bool,
+                 progress: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Step 4 on (N, 17, 2) normalised inputs, in batches: poses (N, 17, 3) m and errors (N, 17) mm
+        (None without an error head), float64."""
+        lifting = self._cached_lifting_model(flip_test)
         poses, errors = [], []
-        for start in self._batch_starts(len(points), progress):
-            pose, error = lifting.lift_normalised(inputs[start:start + self.batch_size].to(self.device))
+        for start in self._batch_starts(len(inputs), progress):
+            pose, error = lifting.lift_normalised(inputs[start:start + self.batch_size])
             poses.append(pose.cpu())
             errors.append(error.cpu())
         error_mm = torch.cat(errors).numpy().astype(np.float64)
-        return LiftResult(poses_3d=torch.cat(poses).numpy().astype(np.float64),
-                          errors_mm=error_mm if has_error_head(self.model) else None, filled=filled,
-                          keypoints_2d=points, joint_names=SKELETON17.names)
+        return (torch.cat(poses).numpy().astype(np.float64),
+                error_mm if has_error_head(self.model) else None)
 
     def _batch_starts(self, count: int, progress: bool) -> Any:
         starts = range(0, count, self.batch_size)
@@ -289,7 +355,8 @@ class Lifter:
         return points, valid
 
     def _fill(self, points: np.ndarray, valid: np.ndarray, is_sequence: bool, allow_missing: bool,
-              times: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+              times: np.ndarray | None,
+              pose_names: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         filled = ~valid
         if valid.all():
             return points, filled
@@ -305,11 +372,29 @@ class Lifter:
                 points = fill_from_templates(points, ~np.isnan(points).any(axis=-1), self.pose_templates_2d)
             return points, filled
         if not allow_missing:
-            details = "; ".join(f"pose {index}: {_names(~valid[index])}"
-                                for index in np.flatnonzero(~valid.all(axis=1))[:5])
+            incomplete = np.flatnonzero(~valid.all(axis=1))[:5]
+            details = "; ".join(f"{f'pose {index}' if pose_names is None else pose_names[index]}: "
+                                f"{_names(~valid[index])}" for index in incomplete)
             raise InputError(f"missing joints in a single image ({details}); pass allow_missing=True "
                              f"(--allow-missing) to fill them from a pose template (flagged in the output)")
         return fill_from_templates(points, valid, self.pose_templates_2d), filled
+
+
+def _independent_groups(tracks: Sequence[Any], image_size: tuple[float, float] | None) -> list[list[int]]:
+    """Indices of the tracks that are not sequences, grouped by what their preparation shares (the image
+    size used for screen normalisation, and whether they carry scores), in track order."""
+    groups: dict[tuple, list[int]] = {}
+    for index, track in enumerate(tracks):
+        if not track.is_sequence:
+            key = (image_size or track.image_size, track.scores is None)
+            groups.setdefault(key, []).append(index)
+    return list(groups.values())
+
+
+def _row_slices(lengths: Sequence[int]) -> list[slice]:
+    """Consecutive slices of the given lengths: [0:l0], [l0:l0+l1], ..."""
+    ends = np.cumsum(lengths)
+    return [slice(int(end - length), int(end)) for end, length in zip(ends, lengths, strict=True)]
 
 
 def _names(mask: np.ndarray) -> str:
@@ -345,25 +430,56 @@ def lift_document(tracks: Sequence[Any], results: Sequence[LiftResult], metadata
     "error_mm": [17] or null, "filled": [17 bools]}]}]}``. Tracks and results are matched by position;
     a track has ``track_id``, ``frame_ids`` and ``is_sequence`` (see :mod:`jointformer.keypoint_files`).
     """
-    document: dict[str, Any] = {
+    document = _document_head(metadata)
+    for track, result in zip(tracks, results, strict=True):
+        document["tracks"].append({**_track_head(track), "frames": list(_frames(track, result))})
+    return document
+
+
+def _document_head(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The lift document without its tracks (``"tracks": []`` last)."""
+    return {
         "format": LIFT_FORMAT, "version": LIFT_FORMAT_VERSION, "joint_names": list(SKELETON17.names),
         "units": "m", "error_units": "mm",
         "frame": "camera: x right, y down, z forward (away from the camera)",
         "root": "root-relative: joint 0 (Hip, the pelvis) is at the origin",
         **metadata, "tracks": [],
     }
-    for track, result in zip(tracks, results, strict=True):
-        frames = []
-        for row, frame_id in enumerate(track.frame_ids):
-            frames.append({
-                "frame_id": frame_id.item() if hasattr(frame_id, "item") else frame_id,
-                "pose_3d": np.round(result.poses_3d[row], 6).tolist(),
-                "error_mm": None if result.errors_mm is None else np.round(result.errors_mm[row], 3).tolist(),
-                "filled": result.filled[row].tolist(),
-            })
-        document["tracks"].append({"track_id": track.track_id, "is_sequence": bool(track.is_sequence),
-                                   "frames": frames})
-    return document
+
+
+def _track_head(track: Any) -> dict[str, Any]:
+    return {"track_id": track.track_id, "is_sequence": bool(track.is_sequence)}
+
+
+def _frames(track: Any, result: LiftResult) -> Iterator[dict[str, Any]]:
+    """The document's frame entries of one track, one at a time."""
+    for row, frame_id in enumerate(track.frame_ids):
+        yield {
+            "frame_id": frame_id.item() if hasattr(frame_id, "item") else frame_id,
+            "pose_3d": np.round(result.poses_3d[row], 6).tolist(),
+            "error_mm": None if result.errors_mm is None else np.round(result.errors_mm[row], 3).tolist(),
+            "filled": result.filled[row].tolist(),
+        }
+
+
+def _write_lift_json(handle: IO[str], tracks: Sequence[Any], results: Sequence[LiftResult],
+                     metadata: dict[str, Any]) -> None:
+    """Write ``json.dumps(lift_document(...), indent=1)`` piece by piece, the same text, holding one frame's
+    objects at a time instead of the whole document (a 100,000-frame track needed 2 GB)."""
+
+    def nested(value: Any, depth: int) -> str:
+        # json.dumps indents a value at depth d by d spaces per level: dump it alone, then shift its lines.
+        return json.dumps(value, indent=1).replace("\n", "\n" + " " * depth)
+
+    head = nested(_document_head(metadata), 0)
+    handle.write(head[:-len("[]\n}")] + "[")
+    for index, (track, result) in enumerate(zip(tracks, results, strict=True)):
+        track_head = nested({**_track_head(track), "frames": []}, 2)
+        handle.write(("," if index else "") + "\n  " + track_head[:-len("[]\n  }")] + "[")
+        for row, frame in enumerate(_frames(track, result)):
+            handle.write(("," if row else "") + "\n    " + nested(frame, 4))
+        handle.write("\n   ]\n  }")
+    handle.write("\n ]\n}")
 
 
 def write_lift_output(path: str | Path, tracks: Sequence[Any], results: Sequence[LiftResult],
@@ -375,22 +491,23 @@ def write_lift_output(path: str | Path, tracks: Sequence[Any], results: Sequence
     suffix = path.suffix.lower()
     if suffix not in (".json", ".npz"):
         raise InputError(f"{path}: the output must end in .json or .npz")
+    if suffix == ".json":
+        with atomic_output(path, suffix=suffix) as temporary, \
+                temporary.open("w", encoding="utf-8", newline="") as text:
+            _write_lift_json(text, tracks, results, metadata)
+        return path
     with atomic_output(path, suffix=suffix) as temporary, temporary.open("wb") as handle:
-        if suffix == ".json":
-            text = json.dumps(lift_document(tracks, results, metadata), indent=1)
-            handle.write(text.encode("utf-8"))
-        else:
-            np.savez_compressed(
-                handle,
-                poses_3d=np.concatenate([result.poses_3d for result in results]),
-                errors_mm=np.concatenate([
-                    result.errors_mm if result.errors_mm is not None
-                    else np.full(result.filled.shape, np.nan) for result in results]),
-                filled=np.concatenate([result.filled for result in results]),
-                track_index=np.concatenate([np.full(len(result), index) for index, result
-                                            in enumerate(results)]),
-                frame_ids=np.array([str(frame) for track in tracks for frame in track.frame_ids]),
-                joint_names=np.array(SKELETON17.names),
-                metadata=np.array(json.dumps(metadata)),
-            )
+        np.savez_compressed(
+            handle,
+            poses_3d=np.concatenate([result.poses_3d for result in results]),
+            errors_mm=np.concatenate([
+                result.errors_mm if result.errors_mm is not None
+                else np.full(result.filled.shape, np.nan) for result in results]),
+            filled=np.concatenate([result.filled for result in results]),
+            track_index=np.concatenate([np.full(len(result), index) for index, result
+                                        in enumerate(results)]),
+            frame_ids=np.array([str(frame) for track in tracks for frame in track.frame_ids]),
+            joint_names=np.array(SKELETON17.names),
+            metadata=np.array(json.dumps(metadata)),
+        )
     return path
