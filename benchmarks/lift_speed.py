@@ -7,15 +7,17 @@ input statistics. The same poses are written as three COCO results files: one tr
 independent images (no track id, two people per image, as a photo collection or a crowd data set) and
 1,000 tracks of 100 frames (`--poses` / 1,000 each). Each file is lifted by `python -m jointformer.cli lift`
 to JSON in a fresh process; printed: wall seconds, poses/s and the process's peak RSS. Then batch-1 latency:
-`Lifter.lift` on one pose per call (PyTorch) and the exported model in ONNX Runtime (if installed), median
-and 99th percentile per call. `--src DIR` lifts with another copy of the package (e.g. an older commit's
-`src`) in the subprocesses, for a before/after ratio in one run.
+`Lifter.lift` on one pose per call, PyTorch only and as shipped (ONNX Runtime for small batches once
+warm, where installed), and the exported model's session alone; median and 99th percentile per call.
+`--src DIR` lifts with another copy of the package (e.g. an older commit's `src`) in the subprocesses, for a
+before/after ratio in one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -75,8 +77,9 @@ def run_lift(source: Path, checkpoint: Path, out: Path, src: str | None) -> tupl
 
 
 def latency(function, calls: int) -> tuple[float, float]:
-    """Median and 99th percentile seconds of ``calls`` calls (after 50 warm-up calls)."""
-    for _ in range(50):
+    """Median and 99th percentile seconds of ``calls`` calls (after 100 warm-up calls: a Lifter switches to
+    ONNX Runtime after its 50th small call)."""
+    for _ in range(100):
         function()
     times = []
     for _ in range(calls):
@@ -108,11 +111,13 @@ def main() -> None:
             source.write_text(json.dumps(coco_entries(poses, layout)))
             seconds, peak = run_lift(source, checkpoint, folder / "out.json", args.src)
             print(f"{label:<34} {seconds:>8.1f} {args.poses / seconds:>9,.0f} {peak:>13,.0f}")
-        lifter = Lifter(model, DEFAULT_INPUT_STATS)
         one = poses[0, :, :2]
-        median, p99 = latency(lambda: lifter.lift(one, layout="coco"), args.latency_calls)
-        print(f"batch 1, Lifter.lift (PyTorch): median {median * 1e3:.2f} ms ({1 / median:,.0f} poses/s), "
-              f"p99 {p99 * 1e3:.2f} ms")
+        for label, lifter in (("PyTorch only", Lifter(model, DEFAULT_INPUT_STATS, onnx_after_calls=math.inf)),
+                              ("as shipped", Lifter(model, DEFAULT_INPUT_STATS))):
+            median, p99 = latency(lambda lifter=lifter: lifter.lift(one, layout="coco"), args.latency_calls)
+            backend = "ONNX Runtime" if any(lifter._onnx_sessions.values()) else "PyTorch"
+            print(f"batch 1, Lifter.lift {label} ({backend}): median {median * 1e3:.2f} ms "
+                  f"({1 / median:,.0f} poses/s), p99 {p99 * 1e3:.2f} ms")
         try:
             import onnxruntime
         except ImportError:
@@ -125,8 +130,8 @@ def main() -> None:
         session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         keypoints = to_h36m(one, "coco")[0][None].astype(np.float32)
         median, p99 = latency(lambda: session.run(None, {"keypoints": keypoints}), args.latency_calls)
-        print(f"batch 1, ONNX Runtime session.run: median {median * 1e3:.2f} ms ({1 / median:,.0f} poses/s), "
-              f"p99 {p99 * 1e3:.2f} ms")
+        print(f"batch 1, ONNX Runtime session.run alone: median {median * 1e3:.2f} ms ({1 / median:,.0f} "
+              f"poses/s), p99 {p99 * 1e3:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -263,6 +263,23 @@ def test_lift_tracks_gives_each_tracks_own_lift(trained):
         lifter.lift_tracks(tracks, layout="coco", min_score=0.3)
 
 
+def test_small_batches_switch_to_onnx_runtime_with_the_same_outputs(trained):
+    pytest.importorskip("onnxruntime", reason="onnxruntime comes with the [dev] extra")
+    pytest.importorskip("onnxscript", reason="onnxscript comes with the [dev] extra")
+    checkpoint, test_set = trained
+    _, pixels, _ = pixels_of(test_set, 0)
+    torch_only = Lifter.from_checkpoint(checkpoint, device="cpu")
+    torch_only.onnx_after_calls = float("inf")
+    switching = Lifter.from_checkpoint(checkpoint, device="cpu")
+    switching.onnx_after_calls = 2
+    for index in range(4):
+        ours = switching.lift(pixels[index], layout="h36m")
+        theirs = torch_only.lift(pixels[index], layout="h36m")
+        np.testing.assert_allclose(ours.poses_3d, theirs.poses_3d, rtol=0, atol=1e-4)
+        np.testing.assert_allclose(ours.errors_mm, theirs.errors_mm, rtol=0, atol=0.1)
+    assert switching._onnx_sessions[True] is not None and not torch_only._onnx_sessions
+
+
 def test_streamed_json_is_the_documents_text(tmp_path):
     """write_lift_output writes the JSON frame by frame; the text is json.dumps(lift_document, indent=1)."""
     from jointformer.keypoint_files import KeypointTrack

@@ -82,6 +82,7 @@ mpii16        Spine       pelvis and thorax
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -371,15 +372,35 @@ def to_h36m(keypoints: object, layout: str | KeypointLayout, scores: object = No
     if not np.isfinite(min_score):
         raise InputError(f"min_score: expected a finite number, got {min_score!r}")
     coordinates, present = _split_keypoints(keypoints, scores, layout, min_score)
-    points = np.stack([coordinates[..., list(source), :].mean(axis=-2) for source in layout.sources], axis=-2)
-    valid = np.stack([present[..., list(source)].all(axis=-1) for source in layout.sources], axis=-1)
+    copied, copied_from, means = _conversion_plan(layout)
+    points = np.empty((*coordinates.shape[:-2], len(H36M_NAMES), 2), dtype=coordinates.dtype)
+    valid = np.empty((*coordinates.shape[:-2], len(H36M_NAMES)), dtype=bool)
+    points[..., copied, :] = coordinates[..., copied_from, :]
+    valid[..., copied] = present[..., copied_from]
+    for joint, source in means:
+        points[..., joint, :] = coordinates[..., source, :].mean(axis=-2)
+        valid[..., joint] = present[..., source].all(axis=-1)
     for joint in layout.any_side:
+        if valid[..., joint].all():
+            continue
         partial, seen = _from_present_sides(coordinates, present, layout, layout.sources[joint])
         rescued = ~valid[..., joint] & seen  # where every source is present the plain mean stands
         points[rescued, joint] = partial[rescued]
         valid[..., joint] |= seen
     points[~valid] = np.nan
     return points, valid
+
+
+_Plan = tuple[np.ndarray, np.ndarray, tuple[tuple[int, list[int]], ...]]
+
+
+@functools.cache
+def _conversion_plan(layout: KeypointLayout) -> _Plan:
+    """How ``to_h36m`` builds the 17 joints, worked out once per layout: the copied H36M joints and their
+    source indices (one gather), and (joint, sources) of the synthesised ones."""
+    copied = [joint for joint, source in enumerate(layout.sources) if len(source) == 1]
+    return (np.array(copied), np.array([layout.sources[joint][0] for joint in copied]),
+            tuple((joint, list(source)) for joint, source in enumerate(layout.sources) if len(source) > 1))
 
 
 def _from_present_sides(coordinates: np.ndarray, present: np.ndarray, layout: KeypointLayout,

@@ -32,6 +32,7 @@ the origin); predicted error (N, 17) mm; filled-joint flags (N, 17).
 from __future__ import annotations
 
 import json
+import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ from jointformer.atomic_files import atomic_output
 from jointformer.data.camera import normalize_screen_coordinates
 from jointformer.data.poseset import pose_extent_2d
 from jointformer.data.skeleton import SKELETON17, flip_horizontal
-from jointformer.errors import InputError
+from jointformer.errors import InputError, JointformerError
 from jointformer.evaluation import MM_PER_M, flip_averaged
 from jointformer.layouts import get_layout, to_h36m
 
@@ -178,20 +179,39 @@ def fill_from_templates(points: np.ndarray, valid: np.ndarray, templates: np.nda
     return filled
 
 
+ONNX_SMALL_BATCH = 16
+"""Batches of at most this many poses may run in ONNX Runtime (see ``Lifter``): at batch 1 its session
+runs ~7x faster than the PyTorch module (benchmarks/onnx_speed.py, benchmarks/lift_speed.py); at large
+batches PyTorch is as fast or faster."""
+
+ONNX_AFTER_SMALL_CALLS = 50
+"""Small-batch calls a Lifter makes in PyTorch before it exports its model to ONNX Runtime (a few seconds,
+once): a loop over single poses (a webcam, a game) switches after its first 50 calls; one-off calls never
+pay for the export."""
+
+
 class Lifter:
     """Lift 2D keypoints from any detector to 3D with a trained JointFormer (optionally + refiner).
 
-    Build it with :meth:`from_checkpoint`; call :meth:`lift`.
+    Build it with :meth:`from_checkpoint`; call :meth:`lift` (or :meth:`lift_tracks` for many tracks).
+    On CPU, once it has lifted ``onnx_after_calls`` batches of at most ``ONNX_SMALL_BATCH`` poses, it runs
+    such batches in ONNX Runtime when onnxruntime, onnx and onnxscript are installed (the ``[export]``
+    extra): the same outputs to float rounding (tested within 1e-4 m). ``onnx_after_calls=math.inf``
+    keeps PyTorch throughout.
     """
 
     def __init__(self, model: nn.Module, input_stats: dict[str, Any] | None = None,
                  device: torch.device | str = "cpu", checkpoint: str | None = None,
-                 refiner: str | None = None, batch_size: int = 4096) -> None:
+                 refiner: str | None = None, batch_size: int = 4096,
+                 onnx_after_calls: float = ONNX_AFTER_SMALL_CALLS) -> None:
         self.device = torch.device(device)
         self.input_stats = dict(input_stats or DEFAULT_INPUT_STATS)
         self.model = model.to(self.device).eval()
         self.checkpoint, self.refiner, self.batch_size = checkpoint, refiner, batch_size
         self._lifting_models: dict[bool, LiftingModel] = {}
+        self.onnx_after_calls = onnx_after_calls
+        self._small_calls = 0
+        self._onnx_sessions: dict[bool, Any] = {}
         if "pose_templates_2d" not in self.input_stats:
             warnings.warn(f"{checkpoint or 'the model'}: its input statistics hold no pose templates "
                           f"(trained before they were stored): missing joints are placed from those of the "
@@ -323,6 +343,13 @@ class Lifter:
                  progress: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """Step 4 on (N, 17, 2) normalised inputs, in batches: poses (N, 17, 3) m and errors (N, 17) mm
         (None without an error head), float64."""
+        if len(inputs) <= ONNX_SMALL_BATCH and self.device.type == "cpu":
+            self._small_calls += 1
+            session = self._onnx_session(flip_test) if self._small_calls > self.onnx_after_calls else None
+            if session is not None:
+                pose, error = session.run(None, {"inputs": inputs.numpy()})
+                return (pose.astype(np.float64),
+                        error.astype(np.float64) if has_error_head(self.model) else None)
         lifting = self._cached_lifting_model(flip_test)
         poses, errors = [], []
         for start in self._batch_starts(len(inputs), progress):
@@ -332,6 +359,30 @@ class Lifter:
         error_mm = torch.cat(errors).numpy().astype(np.float64)
         return (torch.cat(poses).numpy().astype(np.float64),
                 error_mm if has_error_head(self.model) else None)
+
+    def _onnx_session(self, flip_test: bool) -> Any:
+        """An ONNX Runtime session of the model and flip test over normalised inputs, exported on first use
+        (seconds, once per flip setting), or None where onnxruntime, onnx or onnxscript is missing."""
+        if flip_test not in self._onnx_sessions:
+            try:
+                import onnxruntime
+
+                from jointformer.export import export_normalised_onnx  # the export module builds on this one
+            except ImportError:
+                self._onnx_sessions[flip_test] = None
+                return None
+            with tempfile.TemporaryDirectory() as directory:
+                try:
+                    path = export_normalised_onnx(self._cached_lifting_model(flip_test),
+                                                  Path(directory) / "model.onnx")
+                except JointformerError:  # onnx or onnxscript missing: PyTorch it stays
+                    self._onnx_sessions[flip_test] = None
+                    return None
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = torch.get_num_threads()
+                self._onnx_sessions[flip_test] = onnxruntime.InferenceSession(
+                    str(path), options, providers=["CPUExecutionProvider"])
+        return self._onnx_sessions[flip_test]
 
     def _batch_starts(self, count: int, progress: bool) -> Any:
         starts = range(0, count, self.batch_size)
