@@ -337,6 +337,7 @@ def _read_coco_json(path: Path, num_joints: int | None) -> list[KeypointTrack]:
             untracked.append((image_id, pose))
         else:
             tracked.setdefault(track_id, []).append((image_id, pose, index))
+        data[index] = None  # the parsed entry is no longer needed: do not hold it and its array at once
     return [*_coco_tracks(tracked, path), *_coco_singles(untracked, path)]
 
 
