@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from jointformer.models.jointformer import JointFormerConfig, LiftOutput
-from jointformer.models.layers import LAYER_NORM_EPS
+from jointformer.models.layers import HEAD_LAYER_NORM_EPS, LAYER_NORM_EPS
 
 
 class TextbookAttention(nn.Module):
@@ -76,7 +76,8 @@ class TextbookLayer(nn.Module):
 
 def _head(flat: int, out: int, dropout: float) -> nn.Sequential:
     """LayerNorm, Dropout, Linear: (B, flat) flattened tokens -> (B, out)."""
-    return nn.Sequential(nn.LayerNorm(flat, eps=LAYER_NORM_EPS), nn.Dropout(dropout), nn.Linear(flat, out))
+    return nn.Sequential(nn.LayerNorm(flat, eps=HEAD_LAYER_NORM_EPS), nn.Dropout(dropout),
+                         nn.Linear(flat, out))
 
 
 class TextbookJointFormer(nn.Module):

@@ -1,6 +1,12 @@
-"""The main job end to end, on a reduced schedule and the tiny data set (the full demo runs in minutes)."""
+"""The main job end to end, on a reduced schedule and the tiny data set (the full demo runs in minutes).
+
+The demo's point -- stage 1 below 35 % of the mean-pose error, the refiner not worse by more than 0.5 mm --
+needs the demo's own schedule: on the reduced one stage 1 has not learnt yet (measured: 144 % of the
+mean-pose error after 1 epoch on the tiny data, 101 % after 8). That check is opt-in below.
+"""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -23,6 +29,24 @@ def test_demo_writes_its_run_directory_and_summary(tmp_path, tiny_data_dir, caps
     output = capsys.readouterr().out
     assert "Protocol #1   (MPJPE) action-wise average:" in output
     assert str(run_dir / "demo_summary.json") in output
+    # The figures it reports are those of the evaluations it wrote, and its closing line says the same.
+    for stage in ("stage1", "refiner"):
+        written = json.loads((run_dir / stage / "results.json").read_text())
+        assert on_disk[stage]["protocol1"] == pytest.approx(written["protocol1"]["avg"])
+    ratio = on_disk["stage1"]["protocol1"] / on_disk["mean_pose_p1"]
+    change = on_disk["refiner"]["protocol1"] - on_disk["stage1"]["protocol1"]
+    assert f"stage 1 Protocol #1 is {ratio:.1%} of the mean-pose error; the refiner changes it by " \
+           f"{change:+.2f} mm" in output
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("JOINTFORMER_FULL_DEMO") != "1",
+                    reason="the demo's own schedule takes ~4 min on 2 idle CPU cores: "
+                           "set JOINTFORMER_FULL_DEMO=1")
+def test_the_demo_makes_its_point_on_its_own_schedule(tmp_path):
+    summary = run_demo(DemoOptions(data_dir=str(tmp_path / "data"), out=str(tmp_path / "runs"), device="cpu"))
+    assert summary["stage1"]["protocol1"] < 0.35 * summary["mean_pose_p1"]
+    assert summary["refiner"]["protocol1"] <= summary["stage1"]["protocol1"] + 0.5
 
 
 @pytest.mark.slow

@@ -81,6 +81,42 @@ def test_coco_untracked_entries_become_single_images(tmp_path: Path) -> None:
     assert singles["1"].is_sequence  # a track id makes a sequence, even of one image
 
 
+def test_coco_video_without_track_ids_is_one_track_with_its_gaps(tmp_path: Path) -> None:
+    """A detector run on a video: one detection per image_id, no track ids, frames 4 and 5 missing."""
+    entries = [coco_entry(image_id, float(image_id)) for image_id in (7, 1, 3, 2, 6)]
+    path = write_json(tmp_path / "video.json", entries)
+    (track,) = read_keypoints(path, num_joints=3)
+    assert track.is_sequence and track.track_id == "0"
+    assert track.frame_ids == [1, 2, 3, 6, 7]  # ordered by image_id, the gap kept
+    np.testing.assert_array_equal(track.frame_numbers, [1.0, 2.0, 3.0, 6.0, 7.0])
+    np.testing.assert_array_equal(track.keypoints, np.stack([pose(s)[:, :2] for s in (1, 2, 3, 6, 7)]))
+    np.testing.assert_array_equal(track.scores, np.full((5, 3), 0.5))
+    assert track.note is not None and "one track of 5 frames" in track.note and "--images" in track.note
+    independent = read_keypoints(path, num_joints=3, images=True)
+    assert [t.track_id for t in independent] == [f"image {i}" for i in (1, 2, 3, 6, 7)]
+    assert not any(t.is_sequence or t.note for t in independent)
+
+
+def test_coco_two_people_in_one_image_stay_single_images(tmp_path: Path) -> None:
+    entries = [coco_entry(1, 1.0), coco_entry(2, 2.0), coco_entry(2, 2.5), coco_entry(4, 4.0)]
+    tracks = read_keypoints(write_json(tmp_path / "crowd.json", entries))
+    assert [track.track_id for track in tracks] == ["image 1", "image 2 person 0", "image 2 person 1",
+                                                    "image 4"]
+    assert not any(track.is_sequence or track.note for track in tracks)
+
+
+def test_images_flag_makes_every_format_independent_images(tmp_path: Path) -> None:
+    path = tmp_path / "clip.npy"
+    np.save(path, np.stack([pose(s) for s in (1.0, 2.0, 3.0)]))
+    (as_read,) = read_keypoints(path)
+    (as_images,) = read_keypoints(path, images=True)
+    assert as_read.is_sequence and not as_images.is_sequence
+    np.testing.assert_array_equal(as_read.keypoints, as_images.keypoints)
+    tracked = [coco_entry(1, 1.0, track_id=3), coco_entry(2, 2.0, track_id=3)]
+    (track,) = read_keypoints(write_json(tmp_path / "tracked.json", tracked), images=True)
+    assert not track.is_sequence and track.frame_ids == [1, 2]
+
+
 def test_coco_missing_values_and_score_clipping(tmp_path: Path) -> None:
     keypoints = [10.0, 20.0, 1.3, None, None, 0.0, 30.0, float("nan"), 0.4]
     path = tmp_path / "r.json"

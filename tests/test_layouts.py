@@ -82,11 +82,16 @@ def mirror_name(name: str) -> str:
     return name
 
 
+# Synthesised joints made from whichever of their sources are present (one missing source never removes them).
+ANY_SIDE = {"coco": {"Head"}, "openpose25": {"Head"}, "mediapipe33": {"Head"}}
+
+
 def dependents(layout_name: str, joint: str) -> set[str]:
-    """H36M joints that use layout joint ``joint``, from the EXPECTED tables."""
+    """H36M joints that go missing with layout joint ``joint``, from the EXPECTED tables."""
     _, copies, means = EXPECTED[layout_name]
-    return ({h36m for h36m, source in copies.items() if source == joint}
-            | {h36m for h36m, sources in means.items() if joint in sources})
+    using = ({h36m for h36m, source in copies.items() if source == joint}
+             | {h36m for h36m, sources in means.items() if joint in sources})
+    return using - ANY_SIDE.get(layout_name, set())
 
 
 def random_keypoints(layout: KeypointLayout, batch: tuple[int, ...], seed: int = 0) -> np.ndarray:
@@ -137,8 +142,10 @@ def test_h36m_layout_is_skeleton17():
 
 
 def test_docstring_table_lists_the_synthesised_joints():
-    rows = {line.split()[0]: line for line in layouts.__doc__.splitlines() if line.split()[:1] in
-            [[name] for name in LAYOUTS]}
+    rows: dict[str, str] = {}
+    for line in layouts.__doc__.splitlines():  # the first table: one row per layout
+        if line.split()[:1] in [[name] for name in LAYOUTS]:
+            rows.setdefault(line.split()[0], line)
     assert set(rows) == set(LAYOUTS)
     for name, row in rows.items():
         synthesised_column = row[14:55]
@@ -217,7 +224,50 @@ def test_coco_missing_joints_by_hand():
     scores = np.ones(17)
     scores[[1, 5]] = 0.0  # left_eye, left_shoulder
     _, valid = to_h36m(keypoints, "coco", scores=scores, min_score=0.1)
-    assert {H36M[j] for j in np.flatnonzero(~valid)} == {"Head", "Spine", "Thorax", "LShoulder"}
+    assert {H36M[j] for j in np.flatnonzero(~valid)} == {"Spine", "Thorax", "LShoulder"}
+
+
+FACE = {"coco": ("left_eye", "right_eye", "left_ear", "right_ear"),
+        "mediapipe33": ("left_eye", "right_eye", "left_ear", "right_ear"),
+        "openpose25": ("LEye", "REye", "LEar", "REar")}
+
+
+@pytest.mark.parametrize("name", sorted(FACE))
+def test_head_from_the_eyes_and_ears_that_are_seen(name):
+    """A face seen from the side: a hidden eye or ear is replaced by its visible partner (the complete
+    recipe's weights); a pair wholly hidden drops out; no eye and no ear leaves Head missing."""
+    layout = LAYOUTS[name]
+    face = FACE[name]  # left eye, right eye, left ear, right ear
+    left_eye, right_eye, left_ear, right_ear = (layout.joint_names.index(joint) for joint in face)
+    keypoints = random_keypoints(layout, (4,), seed=5)
+    scores = np.ones((4, layout.num_joints))
+    scores[0, right_ear] = 0.0  # profile: one ear hidden
+    scores[1, [right_ear, right_eye]] = 0.0  # one side of the face hidden
+    scores[2, [left_ear, right_ear]] = 0.0  # both ears hidden
+    scores[3, [left_eye, right_eye, left_ear, right_ear]] = 0.0
+    points, valid = to_h36m(keypoints, layout, scores=scores, min_score=0.5)
+    head = H36M.index("Head")
+    assert valid[:3, head].all() and not valid[3, head] and np.isnan(points[3, head]).all()
+    eyes = keypoints[:, [left_eye, right_eye]]
+    np.testing.assert_allclose(points[0, head], (eyes[0].sum(0) + 2 * keypoints[0, left_ear]) / 4)
+    np.testing.assert_allclose(points[1, head], (keypoints[1, left_eye] + keypoints[1, left_ear]) / 2)
+    np.testing.assert_allclose(points[2, head], eyes[2].mean(0))
+    # Joints whose geometry needs both sides still need them: the mid-hip without the left hip.
+    one_hip = np.ones((1, layout.num_joints))
+    one_hip[0, layout.sources[H36M.index("LHip")][0]] = 0.0
+    _, valid = to_h36m(keypoints[:1], layout, scores=one_hip, min_score=0.5)
+    assert valid[0, H36M.index("Hip")] == (name == "openpose25")  # OpenPose has its own MidHip
+
+
+def test_docstring_table_of_what_each_synthesised_joint_needs():
+    needs: dict[tuple[str, str], str] = {}
+    for line in layouts.__doc__.splitlines():
+        words = line.split()
+        if len(words) > 2 and words[0] in LAYOUTS and words[1] in H36M:
+            needs[(words[0], words[1])] = " ".join(words[2:])
+    assert set(needs) == {(name, joint) for name, layout in LAYOUTS.items() for joint in layout.synthesized}
+    for (name, joint), text in needs.items():
+        assert ("any eye or ear" in text) == (joint in ANY_SIDE.get(name, set())), (name, joint)
 
 
 def test_coco_values_by_hand():

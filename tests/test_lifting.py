@@ -14,7 +14,7 @@ from jointformer.data.h36m import load_pose_sets
 from jointformer.errors import InputError
 from jointformer.evaluation import evaluate_model, predict_poses
 from jointformer.layouts import LAYOUTS, from_h36m, to_h36m
-from jointformer.lifting import Lifter, write_lift_output
+from jointformer.lifting import Lifter, interpolate_missing, write_lift_output
 from jointformer.models.jointformer import JointFormerConfig
 from jointformer.training import TrainOptions, train
 
@@ -174,6 +174,128 @@ def test_lift_command_on_a_coco_results_file(trained, tmp_path):
     assert document["smoothed"] is True and "Head" in document["synthesized_joints"]
     for name in ("poses.png", "poses.gif", "poses.html"):
         assert (tmp_path / name).stat().st_size > 5000, name
+
+
+def test_a_hidden_joint_is_placed_from_a_template_at_half_the_mean_poses_error(trained):
+    """benchmarks/missing_fill.py on the tiny test set: one joint hidden at a time, the template fill puts it
+    at most half as far from where it was as the mean pose did, and moves the other joints' 3D less."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "missing_fill.py"
+    spec = importlib.util.spec_from_file_location("missing_fill", path)
+    missing_fill = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(missing_fill)
+    checkpoint, test_set = trained
+    lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
+    _, pixels, _ = pixels_of(test_set, 1)
+    figures = missing_fill.measure(lifter, pixels[np.linspace(0, len(pixels) - 1, 30).astype(int)])
+    templates, mean_pose = figures["templates (similarity)"], figures["mean pose (scale + translation)"]
+    assert templates["median_px"] <= 0.5 * mean_pose["median_px"], figures
+    assert templates["others_moved_mm"] < mean_pose["others_moved_mm"], figures
+
+
+def test_lift_command_reads_a_video_without_track_ids_as_one_track(trained, tmp_path, capsys):
+    from jointformer.cli import main
+
+    checkpoint, test_set = trained
+    _, pixels, _ = pixels_of(test_set, 3)
+    coco = from_h36m(pixels[:8], "coco")
+    coco[..., 1:5, :] = coco[..., :1, :]
+    image_ids = [0, 1, 2, 3, 6, 7, 8, 9]  # frames 4 and 5 lost by the detector
+    entries = [{"image_id": image_id, "category_id": 1, "score": 0.9,
+                "keypoints": np.concatenate([coco[row], np.ones((17, 1))], axis=1).ravel().tolist()}
+               for row, image_id in enumerate(image_ids)]
+    entries[5]["keypoints"][3 * 9 + 2] = 0.0  # the left wrist unseen in frame 7: interpolated over time
+    source = tmp_path / "video.json"
+    source.write_text(json.dumps(entries))
+    out = tmp_path / "lifted.json"
+    assert main(["lift", str(source), "--checkpoint", str(checkpoint), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "one track of 8 frames ordered by image_id" in printed and "8 poses in 1 track(s)" in printed
+    (track,) = json.loads(out.read_text())["tracks"]
+    assert track["is_sequence"] and [frame["frame_id"] for frame in track["frames"]] == image_ids
+    assert track["frames"][5]["filled"][13] and sum(map(sum, (f["filled"] for f in track["frames"]))) == 1
+    assert main(["lift", str(source), "--checkpoint", str(checkpoint), "--out", str(out), "--images",
+                 "--allow-missing"]) == 0
+    assert "8 poses in 8 track(s)" in capsys.readouterr().out
+
+
+def test_interpolation_weighs_frame_gaps_by_their_length():
+    points = np.zeros((3, 17, 2))
+    points[:, 13] = [[0.0, 0.0], [np.nan, np.nan], [40.0, 80.0]]
+    valid = ~np.isnan(points).any(axis=-1)
+    np.testing.assert_allclose(interpolate_missing(points, valid)[1, 13], [20.0, 40.0])  # rows 0, 1, 2
+    np.testing.assert_allclose(interpolate_missing(points, valid, np.array([0.0, 1.0, 4.0]))[1, 13],
+                               [10.0, 20.0])  # frames 0, 1, 4: a quarter of the way
+
+
+def test_lift_tracks_gives_each_tracks_own_lift(trained):
+    """Independent images prepared together and every pose in shared model batches: the same results as
+    lifting each track on its own (to float rounding of the batched matrix products)."""
+    from jointformer.keypoint_files import KeypointTrack
+
+    checkpoint, test_set = trained
+    lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
+    lifter.batch_size = 7  # several model batches, cutting across tracks
+    _, pixels, _ = pixels_of(test_set, 2)
+    coco = np.concatenate([from_h36m(pixels[:20], "coco"), np.ones((20, 17, 1))], axis=-1)
+    coco[..., 1:5, :2] = coco[..., :1, :2]
+    coco[3, 9, 2] = 0.0  # a hidden left wrist: interpolated in the track, filled in the image
+    coco[15, 9, 2] = 0.0
+
+    def track(name, rows, sequence, frames=None):
+        frames = list(range(len(rows))) if frames is None else frames
+        return KeypointTrack(name, frames, coco[rows, :, :2], coco[rows, :, 2], sequence, "test")
+
+    tracks = [track("image 1", [15], False), track("walk", list(range(0, 8)), True, [0, 1, 2, 3, 5, 6, 7, 9]),
+              track("image 2", [10], False), track("image 3", [11], False), track("images", [12, 13], False),
+              track("run", list(range(16, 20)), True)]
+    options = {"layout": "coco", "min_score": 0.3, "allow_missing": True}
+    batched = lifter.lift_tracks(tracks, **options)
+    for one, together in zip(tracks, batched, strict=True):
+        alone = lifter.lift(one.keypoints, scores=one.scores, sequence=one.is_sequence,
+                            frame_numbers=one.frame_numbers if one.is_sequence else None, **options)
+        np.testing.assert_allclose(together.poses_3d, alone.poses_3d, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(together.errors_mm, alone.errors_mm, rtol=0, atol=1e-3)
+        np.testing.assert_array_equal(together.filled, alone.filled)
+        np.testing.assert_array_equal(together.keypoints_2d, alone.keypoints_2d)
+    assert batched[0].filled[0, 13] and batched[1].filled[3, 13]
+    with pytest.raises(InputError, match="image 1: LWrist"):
+        lifter.lift_tracks(tracks, layout="coco", min_score=0.3)
+
+
+def test_small_batches_switch_to_onnx_runtime_with_the_same_outputs(trained):
+    pytest.importorskip("onnxruntime", reason="onnxruntime comes with the [dev] extra")
+    pytest.importorskip("onnxscript", reason="onnxscript comes with the [dev] extra")
+    checkpoint, test_set = trained
+    _, pixels, _ = pixels_of(test_set, 0)
+    torch_only = Lifter.from_checkpoint(checkpoint, device="cpu")
+    torch_only.onnx_after_calls = float("inf")
+    switching = Lifter.from_checkpoint(checkpoint, device="cpu")
+    switching.onnx_after_calls = 2
+    for index in range(4):
+        ours = switching.lift(pixels[index], layout="h36m")
+        theirs = torch_only.lift(pixels[index], layout="h36m")
+        np.testing.assert_allclose(ours.poses_3d, theirs.poses_3d, rtol=0, atol=1e-4)
+        np.testing.assert_allclose(ours.errors_mm, theirs.errors_mm, rtol=0, atol=0.1)
+    assert switching._onnx_sessions[True] is not None and not torch_only._onnx_sessions
+
+
+def test_streamed_json_is_the_documents_text(tmp_path):
+    """write_lift_output writes the JSON frame by frame; the text is json.dumps(lift_document, indent=1)."""
+    from jointformer.keypoint_files import KeypointTrack
+    from jointformer.lifting import LiftResult, lift_document
+
+    rng = np.random.default_rng(0)
+    tracks = [KeypointTrack("0", [1, 2, 5], np.zeros((3, 17, 2)), None, True, "x"),
+              KeypointTrack("image 7", ["a.jpg"], np.zeros((1, 17, 2)), None, False, "x")]
+    results = [LiftResult(rng.normal(size=(rows, 17, 3)), rng.random((rows, 17)) * 100 if rows == 3 else None,
+                          rng.random((rows, 17)) > 0.5, np.zeros((rows, 17, 2)), ()) for rows in (3, 1)]
+    metadata = {"checkpoint": "c.pth", "image_size": [1920.0, 1080.0], "synthesized_joints": ["Head"],
+                "smoothed": False, "refiner": None}
+    path = write_lift_output(tmp_path / "out.json", tracks, results, metadata)
+    assert path.read_text(encoding="utf-8") == json.dumps(lift_document(tracks, results, metadata), indent=1)
 
 
 def test_lift_command_rejects_a_malformed_file_and_writes_nothing(trained, tmp_path, capsys):

@@ -41,6 +41,22 @@ def test_root_centring_removes_a_translation():
     assert torch.all(root_centre(shifted)[:, 0] == 0)
 
 
+def test_root_centring_is_out_of_place_unlike_the_published_aliased_subtraction():
+    """The published evaluation writes ``x[:, :, :] -= x[:, :1, :]``: the subtrahend is a view of the target,
+    and on a CPU joint 0 is zeroed before the other joints read it, so they are not centred at all. The
+    package centres out of place (the intent); on a prediction whose root is off zero the two differ."""
+    prediction = _random_poses(4, seed=3) + torch.tensor([0.2, -0.1, 0.05], dtype=torch.float64)
+    assert torch.all(prediction[:, 0].abs() > 0)
+    published = prediction.clone()
+    published[:, :, :] -= published[:, :1, :]
+    ours = root_centre(prediction)
+    torch.testing.assert_close(ours, prediction - prediction[:, :1], rtol=0, atol=0)
+    assert torch.all(ours[:, 0] == 0) and torch.all(published[:, 0] == 0)
+    torch.testing.assert_close(published[:, 1:], prediction[:, 1:], rtol=0, atol=0)  # never centred
+    target = ours.clone()
+    assert torch.all(mpjpe(ours, target) == 0) and torch.all(mpjpe(published, target) > 0.05)
+
+
 def test_joint_errors_hand_computed():
     target = torch.zeros(1, 17, 3, dtype=torch.float64)
     predicted = target.clone()

@@ -16,14 +16,17 @@ from typing import TYPE_CHECKING
 from jointformer import __version__, cli_checks
 from jointformer.cli_checks import action_list, device_name, file_name_part, opset_version, positive_float
 from jointformer.errors import JointformerError
+from jointformer.models.architecture_defaults import ARCHITECTURE_DEFAULTS, flag_help
 
 if TYPE_CHECKING:  # the model module (torch) is imported only when a command needs it
     from jointformer.models.jointformer import JointFormerConfig
 
-# Architecture flags and their published defaults. Their parser default is None, so that an evaluation can
-# tell a flag the user gave (checked against the checkpoint) from one left at its default.
-_ARCHITECTURE_DEFAULTS = {"num_layers": 4, "hid_dim": 128, "d_inner": 512, "dropout": 0.0,
-                          "pred_dropout": 0.0, "embedding_type": "conv"}
+# Architecture flags and the seed CLI's defaults, from the table JointFormerConfig's defaults also come from.
+# Their parser default is None, so that an evaluation can tell a flag the user gave (checked against the
+# checkpoint) from one left at its default.
+_ARCHITECTURE_DEFAULTS = {name: ARCHITECTURE_DEFAULTS[name].seed_cli
+                          for name in ("num_layers", "hid_dim", "d_inner", "dropout", "pred_dropout",
+                                       "embedding_type")}
 
 
 def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
@@ -50,8 +53,8 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
     add("-c", "--checkpoint", default="checkpoint", metavar="PATH", help="checkpoint directory")
     add("--snapshot", default=5, type=int, help="save a snapshot every N epochs (default 5)")
     add("--num_gpus", default=1, type=int, help="processes for DistributedDataParallel (GPUs, or CPU/gloo)")
-    add("-l", "--num_layers", default=None, type=int, metavar="N", help="encoder layers (default 4)")
-    add("-z", "--hid_dim", default=None, type=int, metavar="N", help="hidden size (default 128)")
+    add("-l", "--num_layers", default=None, type=int, metavar="N", help=flag_help("num_layers"))
+    add("-z", "--hid_dim", default=None, type=int, metavar="N", help=flag_help("hid_dim"))
     add("-b", "--batch_size", default=64, type=int, metavar="N", help="batch size per process (default 64)")
     add("-e", "--epochs", default=100, type=int, metavar="N", help="training epochs (default 100)")
     add("--num_workers", default=8, type=int, metavar="N",
@@ -61,15 +64,17 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
     add("--lr_decay", default=100000, type=int, help="accepted; as published, the cosine schedule is used")
     add("--lr_gamma", default=0.96, type=float, help="accepted; as published, the cosine schedule is used")
     add("--no_max", dest="max_norm", action="store_false", help="do not clip the gradient norm to 1")
-    add("--dropout", default=None, type=float, help="encoder dropout (default 0)")
-    add("--intermediate", action="store_true", default=None, help="intermediate supervision")
-    add("--spatial_encoding", action="store_true", default=None, help="learned spatial encoding")
-    add("--pred_dropout", default=None, type=float, help="prediction-head dropout (default 0)")
+    add("--dropout", default=None, type=float, help=flag_help("dropout"))
+    add("--intermediate", action="store_true", default=None, help=flag_help("intermediate"))
+    add("--spatial_encoding", action="store_true", default=None, help=flag_help("spatial_encoding"))
+    add("--pred_dropout", default=None, type=float, help=flag_help("pred_dropout"))
     add("--augment", action="store_true", help="random horizontal flip augmentation (p = 0.5)")
-    add("--embedding_type", default=None, choices=["conv", "linear", "graph"], help="joint embedding")
+    add("--embedding_type", default=None, choices=["conv", "linear", "graph"],
+        help=flag_help("embedding_type"))
     if stage in ("stage1", "evaluate"):
-        add("--no_error_prediction", action="store_true", default=None, help="no error-prediction heads")
-    add("--d_inner", default=None, type=int, help="feed-forward inner size (default 512)")
+        add("--no_error_prediction", action="store_true", default=None,
+            help="turn off the " + flag_help("error_prediction"))
+    add("--d_inner", default=None, type=int, help=flag_help("d_inner"))
     add("--downsample", default=1, type=int, metavar="FACTOR", help="keep every FACTOR-th frame")
     if stage in ("refine", "evaluate"):
         add("--pose_weights", default="", help="stage-1 checkpoint (published layout or ours); a refinement "
@@ -292,8 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="frame rate of sequences (for --smooth, --gif)")
     lift.add_argument("--min-score", dest="min_score", type=float, default=0.3,
                       help="keypoints scored below this are missing (default 0.3)")
+    lift.add_argument("--images", action="store_true",
+                      help="lift every pose as an independent image (default: a COCO file with one detection "
+                      "per image_id and no track ids is one track, a video; arrays and CSV rows are frames)")
     lift.add_argument("--allow-missing", dest="allow_missing", action="store_true",
-                      help="fill joints missing in a single image (or a whole track) from the mean pose")
+                      help="fill joints missing in a single image (or a whole track) from the training pose "
+                      "template that best fits the joints that are present")
     lift.add_argument("--normalization", default="extent", choices=["extent", "screen"],
                       help="extent: centre and scale each pose to the training distribution (default); "
                       "screen: the Human3.6M screen normalisation with --image-size")
@@ -317,28 +326,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _handle_lift(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from jointformer.keypoint_files import read_keypoints
     from jointformer.layouts import get_layout
     from jointformer.lifting import Lifter, write_lift_output
 
     cli_checks.check_lift_outputs(args)
     layout = get_layout(args.layout)
-    tracks = read_keypoints(args.input, num_joints=layout.num_joints)
+    tracks = read_keypoints(args.input, num_joints=layout.num_joints, images=args.images)
+    for track in tracks:
+        if track.note:
+            print(f"==> {args.input}: {track.note}")
     lifter = Lifter.from_checkpoint(args.checkpoint, device=args.device, refiner=args.refiner)
-    results = []
-    for track in tqdm(tracks, desc="lifting tracks", disable=len(tracks) < 20 or not sys.stderr.isatty()):
-        image_size = tuple(args.image_size) if args.image_size else getattr(track, "image_size", None)
-        result = lifter.lift(track.keypoints, image_size=image_size, layout=layout.name, scores=track.scores,
-                             flip_test=not args.no_flip, min_score=args.min_score,
-                             allow_missing=args.allow_missing, sequence=track.is_sequence,
-                             normalization=args.normalization, progress=sys.stderr.isatty())
+    # Every track in one pass of the model (independent images prepared together), then smoothing per track.
+    results = lifter.lift_tracks(tracks, image_size=tuple(args.image_size) if args.image_size else None,
+                                 layout=layout.name, flip_test=not args.no_flip, min_score=args.min_score,
+                                 allow_missing=args.allow_missing, normalization=args.normalization,
+                                 progress=sys.stderr.isatty())
+    for track, result in zip(tracks, results, strict=True):
         if args.smooth and track.is_sequence and len(result) > 1:
             from jointformer.smoothing import one_euro_filter
 
             result.poses_3d = one_euro_filter(result.poses_3d, fps=args.fps)
-        results.append(result)
     metadata = {"checkpoint": args.checkpoint, "refiner": args.refiner, "layout": layout.name,
                 "synthesized_joints": list(layout.synthesized), "input": args.input,
                 "image_size": list(args.image_size) if args.image_size else None,

@@ -18,7 +18,11 @@ The format is chosen by the file's extension (case-insensitive):
     ignored. Entries with a track id are grouped into one track per id, rows ordered by ``image_id``
     (``is_sequence=True``); two entries of one track may not share an image. Entries without a track id
     become one single-image track each (``is_sequence=False``), named ``"image <id>"``, or
-    ``"image <id> person <n>"`` (n = 0, 1, ... in file order) when the image holds several people.
+    ``"image <id> person <n>"`` (n = 0, 1, ... in file order) when the image holds several people --
+    except in a detector's output for a video: when no entry has a track id and every ``image_id`` holds
+    at most one detection (and there are at least two), the file is read as one track ``"0"`` ordered by
+    ``image_id`` (``is_sequence=True``; the ids are kept as they are, so frame gaps stay gaps) and the
+    track's ``note`` says so. ``images=True`` keeps them independent images.
 ``.npy`` -- one numeric array, loaded with ``allow_pickle=False``: (T, K, 2) or (T, K, 3) (the third column
     a score), one track ``"0"`` with frame ids 0..T-1 (``is_sequence`` when T > 1); or (K, 2|3), a single
     pose (T = 1).
@@ -51,7 +55,9 @@ The format is chosen by the file's extension (case-insensitive):
     rejected). Each track's rows are ordered by frame; a frame may appear once per track. CSV input is
     always ``is_sequence=True``.
 
-Common to all formats: a joint whose x or y is missing is missing altogether (both NaN). Scores must not be
+Common to all formats: ``read_keypoints(..., images=True)`` reads every pose as an independent image
+(``is_sequence=False`` on every track: no interpolation or smoothing over time, one scale per pose).
+A joint whose x or y is missing is missing altogether (both NaN). Scores must not be
 negative (a negative third column is usually depth or a visibility code, not a confidence); scores above 1
 (the heatmap maxima of some detectors exceed 1) are clipped to 1. Detectors that mark undetected joints as
 (0, 0) with score 0 keep those values here; ``layouts.to_h36m(..., min_score=...)`` treats them as missing.
@@ -101,6 +107,7 @@ class KeypointTrack:
     is_sequence: bool  # True for video-like input (npy/npz with T > 1, csv, VideoPose3D, a COCO track id)
     source: str  # the file path, for messages and for the output document
     image_size: tuple[int, int] | None = None  # (width, height) pixels, where the file says (VideoPose3D)
+    note: str | None = None  # how the rows were grouped, where the reader decided it (for the log)
 
     @property
     def num_frames(self) -> int:
@@ -110,16 +117,27 @@ class KeypointTrack:
     def num_joints(self) -> int:
         return int(self.keypoints.shape[1])
 
+    @property
+    def frame_numbers(self) -> np.ndarray | None:
+        """(T,) float64 frame numbers when every frame id is an integer (so gaps between ids are known),
+        else None (string ids, e.g. file names: the rows are taken as consecutive)."""
+        if all(isinstance(frame_id, int) for frame_id in self.frame_ids):
+            return np.asarray(self.frame_ids, dtype=np.float64)
+        return None
 
-def read_keypoints(path: str | Path, num_joints: int | None = None) -> list[KeypointTrack]:
+
+def read_keypoints(path: str | Path, num_joints: int | None = None,
+                   images: bool = False) -> list[KeypointTrack]:
     """Read a 2D keypoint file (COCO results ``.json``, ``.npy``, ``.npz``, ``.csv``) into tracks.
 
     The formats are described in the module docstring. ``num_joints``, when given, is the K the caller's
     layout expects; a file with another K is an error. Returns one :class:`KeypointTrack` per person: for
     COCO files the tracked people first (ordered by track id), then the untracked single images (ordered by
-    image id); for VideoPose3D files one per video in the file's order; for CSV files one per track,
-    ordered by track id. Raises InputError naming the file, entry / row and field for anything malformed,
-    for a missing file and for an unknown extension (listing the supported ones).
+    image id) -- or one track of them all when each image holds one detection (a video); for VideoPose3D
+    files one per video in the file's order; for CSV files one per track, ordered by track id.
+    ``images=True`` makes every pose an independent image (``is_sequence=False``). Raises InputError
+    naming the file, entry / row and field for anything malformed, for a missing file and for an unknown
+    extension (listing the supported ones).
     """
     path = Path(path)
     valid_count = isinstance(num_joints, numbers.Integral) and not isinstance(num_joints, bool)
@@ -137,7 +155,32 @@ def read_keypoints(path: str | Path, num_joints: int | None = None) -> list[Keyp
     reader, _ = _READERS[suffix]
     tracks = reader(path, None if num_joints is None else int(num_joints))
     assert tracks, "readers reject files without poses"
-    return tracks
+    if images:
+        for track in tracks:
+            track.is_sequence = False
+        return tracks
+    return _single_images_as_one_track(tracks)
+
+
+def _single_images_as_one_track(tracks: list[KeypointTrack]) -> list[KeypointTrack]:
+    """One track of the rows of ``tracks`` when they are all untracked single images with distinct ids
+    (a detector run on a video without a tracker: one person, one detection per frame); else ``tracks``.
+
+    The rows keep their frame ids (already in natural order), so gaps in the ids stay gaps.
+    """
+    frame_ids = [frame_id for track in tracks for frame_id in track.frame_ids]
+    singles = all(not track.is_sequence and track.num_frames == 1 for track in tracks)
+    if len(tracks) < 2 or not singles or len(set(frame_ids)) != len(frame_ids):
+        return tracks
+    with_scores = all(track.scores is not None for track in tracks)
+    first = tracks[0]
+    note = (f"no track ids and one detection per image_id: read as one track of {len(tracks)} frames "
+            f"ordered by image_id (ids {frame_ids[0]!r} .. {frame_ids[-1]!r}); pass images=True (--images) "
+            f"to lift them as independent images")
+    return [KeypointTrack(
+        track_id="0", frame_ids=frame_ids, keypoints=np.concatenate([track.keypoints for track in tracks]),
+        scores=np.concatenate([track.scores for track in tracks]) if with_scores else None,
+        is_sequence=True, source=first.source, image_size=first.image_size, note=note)]
 
 
 # --- shared checks ---------------------------------------------------------------------------------------
@@ -294,6 +337,7 @@ def _read_coco_json(path: Path, num_joints: int | None) -> list[KeypointTrack]:
             untracked.append((image_id, pose))
         else:
             tracked.setdefault(track_id, []).append((image_id, pose, index))
+        data[index] = None  # the parsed entry is no longer needed: do not hold it and its array at once
     return [*_coco_tracks(tracked, path), *_coco_singles(untracked, path)]
 
 

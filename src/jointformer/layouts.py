@@ -22,7 +22,8 @@ Conventions shared by the tables (what Human3.6M's joints are, and what stands i
 - ``Head`` is the top of the head where the layout has it (Halpe ``head``, MPII ``head_top``), else the
   mean of both eyes and both ears. That point sits at eye level, a few centimetres below the crown that
   Human3.6M calls ``Head``, and it stays near the head's centre in profile views, where the mid-eyes point
-  used by some converters drifts to the face.
+  used by some converters drifts to the face. It is built from whichever eyes and ears are present (see
+  "Synthesised joints from the sides that are seen" below).
 - ``RFoot``/``LFoot`` are Human3.6M's ankles: they copy the layout's ankle, never a heel or toe.
 
 Per layout (copied joints not listed are the same-named limb joint; "stand-in" marks a copy whose point is
@@ -45,12 +46,43 @@ higher and wider than Human3.6M's hip joint centres), shifts the input away from
 distribution, and 3D accuracy drops accordingly; expect the largest errors on the head and the pelvis.
 
 A source joint is missing when its score is below ``min_score`` or a coordinate is not finite; an H36M
-joint is missing when any of its sources is. Detectors that write undetected joints as ``(0, 0)`` with
-score 0 (OpenPose) need ``min_score > 0`` for those to count as missing.
+joint is missing when any of its sources is, except for the joints listed in a layout's ``any_side``.
+Detectors that write undetected joints as ``(0, 0)`` with score 0 (OpenPose) need ``min_score > 0`` for
+those to count as missing.
+
+Synthesised joints from the sides that are seen (``any_side``: ``Head`` of coco, openpose25 and
+mediapipe33). Seen from the side, one ear (or eye) is hidden behind the head in every frame. In such a view
+a hidden left/right partner projects close to the visible one (the two lie along the viewing direction), so
+a missing source is replaced by its present mirror partner: with one ear missing, Head is the mean of both
+eyes, the visible ear and the visible ear again -- the complete recipe's weights, with the hidden side's
+weight moved to its partner. When both of a pair are missing (both ears, say), Head is the mean of the
+other pair (the eyes' mid-point, biased towards the face); only with no eye and no ear is Head missing.
+Joints whose geometry needs both sides keep needing them: ``Hip`` (mid-hips), ``Thorax`` (mid-shoulders) and
+``Spine`` (from the hips and the thorax) are missing when any of their sources is.
+
+Per layout and synthesised joint, what it needs (every other joint is a copy and needs its one source):
+
+============  ==========  ====================================================
+layout        joint       needs
+============  ==========  ====================================================
+coco          Hip         both hips
+coco          Thorax      both shoulders
+coco          Spine       both hips and both shoulders
+coco          Head        any eye or ear (missing ones replaced by the partner)
+halpe26       Spine       hip and neck
+openpose25    Spine       MidHip and Neck
+openpose25    Head        any eye or ear (missing ones replaced by the partner)
+mediapipe33   Hip         both hips
+mediapipe33   Thorax      both shoulders
+mediapipe33   Spine       both hips and both shoulders
+mediapipe33   Head        any eye or ear (missing ones replaced by the partner)
+mpii16        Spine       pelvis and thorax
+============  ==========  ====================================================
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,7 +99,9 @@ class KeypointLayout:
 
     ``sources[j]`` lists the layout's joint indices whose mean gives H36M joint ``j`` (H36M order); one
     index means a plain copy. ``joints_left[i]`` and ``joints_right[i]`` are mirror partners in the
-    layout's own indexing. The table is checked on construction (ValueError naming the fault).
+    layout's own indexing. ``any_side`` lists the H36M indices of synthesised joints made from whichever
+    sources are present, a missing source replaced by its present mirror partner (see the module
+    docstring). The table is checked on construction (ValueError naming the fault).
     """
 
     name: str
@@ -75,6 +109,7 @@ class KeypointLayout:
     joints_left: tuple[int, ...]
     joints_right: tuple[int, ...]
     sources: tuple[tuple[int, ...], ...]
+    any_side: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         _check_table(self)
@@ -114,6 +149,10 @@ def _check_table(layout: KeypointLayout) -> None:
     bad = [index for index in indices if not 0 <= index < num_joints]
     if bad:
         raise ValueError(f"{where}: joint indices {bad} out of range for {num_joints} joints")
+    for joint in layout.any_side:
+        if not 0 <= joint < len(H36M_NAMES) or len(layout.sources[joint]) < 2:
+            raise ValueError(f"{where}: any_side lists H36M joint {joint}, which is not synthesised from "
+                             f"several sources")
     copied = [source[0] for source in layout.sources if len(source) == 1]
     if len(set(copied)) != len(copied):
         # from_h36m would not know which H36M joint to put there
@@ -121,8 +160,9 @@ def _check_table(layout: KeypointLayout) -> None:
 
 
 def _layout(name: str, joint_names: tuple[str, ...], pairs: tuple[tuple[str, str], ...],
-            recipe: dict[str, tuple[str, ...]]) -> KeypointLayout:
-    """Build a layout from names: ``pairs`` are (left, right) names, ``recipe`` maps H36M names to sources."""
+            recipe: dict[str, tuple[str, ...]], any_side: tuple[str, ...] = ()) -> KeypointLayout:
+    """Build a layout from names: ``pairs`` are (left, right) names, ``recipe`` maps H36M names to sources,
+    ``any_side`` names the H36M joints made from whichever of their sources are present."""
     if set(recipe) != set(H36M_NAMES):
         raise ValueError(f"keypoint layout {name!r}: recipe must name every H36M joint exactly once; "
                          f"missing {sorted(set(H36M_NAMES) - set(recipe))}, "
@@ -138,6 +178,7 @@ def _layout(name: str, joint_names: tuple[str, ...], pairs: tuple[tuple[str, str
         joints_left=tuple(index[left] for left, _ in pairs),
         joints_right=tuple(index[right] for _, right in pairs),
         sources=tuple(tuple(index[joint] for joint in recipe[h36m_name]) for h36m_name in H36M_NAMES),
+        any_side=tuple(H36M_NAMES.index(h36m_name) for h36m_name in any_side),
     )
 
 
@@ -205,7 +246,7 @@ _COCO = _layout("coco", _COCO_NAMES, _COCO_PAIRS, {
     "Thorax": ("left_shoulder", "right_shoulder"),
     "Neck/Nose": ("nose",),
     "Head": ("left_eye", "right_eye", "left_ear", "right_ear"),
-})
+}, any_side=("Head",))
 
 _HALPE26 = _layout("halpe26", _HALPE_NAMES, (
     *_COCO_PAIRS,
@@ -230,7 +271,7 @@ _OPENPOSE25 = _layout("openpose25", _OPENPOSE_NAMES, tuple(
     "Thorax": ("Neck",),
     "Neck/Nose": ("Nose",),
     "Head": ("LEye", "REye", "LEar", "REar"),
-})
+}, any_side=("Head",))
 
 _MEDIAPIPE33 = _layout("mediapipe33", _MEDIAPIPE_NAMES, (
     ("left_eye_inner", "right_eye_inner"), ("left_eye", "right_eye"), ("left_eye_outer", "right_eye_outer"),
@@ -245,7 +286,7 @@ _MEDIAPIPE33 = _layout("mediapipe33", _MEDIAPIPE_NAMES, (
     "Thorax": ("left_shoulder", "right_shoulder"),
     "Neck/Nose": ("nose",),
     "Head": ("left_eye", "right_eye", "left_ear", "right_ear"),
-})
+}, any_side=("Head",))
 
 _MPII16 = _layout("mpii16", _MPII_NAMES, tuple(
     (f"l_{part}", f"r_{part}") for part in ("ankle", "knee", "hip", "shoulder", "elbow", "wrist")
@@ -323,17 +364,71 @@ def to_h36m(keypoints: object, layout: str | KeypointLayout, scores: object = No
     A source joint is missing when its score is below ``min_score`` or a coordinate is not finite.
     Returns ``(points, valid)``: points (..., 17, 2) pixels in ``SKELETON17.names`` order, each the mean
     of its sources (a copy for single-source joints, bit for bit); valid (..., 17) bool, False (and the
-    point NaN) where any source is missing. Raises InputError (a ValueError) for a wrong shape, naming the
-    layout, the expected K and the shape that arrived.
+    point NaN) where any source is missing -- except for the layout's ``any_side`` joints, made from the
+    sources that are present (module docstring). Raises InputError (a ValueError) for a wrong shape,
+    naming the layout, the expected K and the shape that arrived.
     """
     layout = _resolve(layout)
     if not np.isfinite(min_score):
         raise InputError(f"min_score: expected a finite number, got {min_score!r}")
     coordinates, present = _split_keypoints(keypoints, scores, layout, min_score)
-    points = np.stack([coordinates[..., list(source), :].mean(axis=-2) for source in layout.sources], axis=-2)
-    valid = np.stack([present[..., list(source)].all(axis=-1) for source in layout.sources], axis=-1)
+    copied, copied_from, means = _conversion_plan(layout)
+    points = np.empty((*coordinates.shape[:-2], len(H36M_NAMES), 2), dtype=coordinates.dtype)
+    valid = np.empty((*coordinates.shape[:-2], len(H36M_NAMES)), dtype=bool)
+    points[..., copied, :] = coordinates[..., copied_from, :]
+    valid[..., copied] = present[..., copied_from]
+    for joint, source in means:
+        points[..., joint, :] = coordinates[..., source, :].mean(axis=-2)
+        valid[..., joint] = present[..., source].all(axis=-1)
+    for joint in layout.any_side:
+        if valid[..., joint].all():
+            continue
+        partial, seen = _from_present_sides(coordinates, present, layout, layout.sources[joint])
+        rescued = ~valid[..., joint] & seen  # where every source is present the plain mean stands
+        points[rescued, joint] = partial[rescued]
+        valid[..., joint] |= seen
     points[~valid] = np.nan
     return points, valid
+
+
+_Plan = tuple[np.ndarray, np.ndarray, tuple[tuple[int, list[int]], ...]]
+
+
+@functools.cache
+def _conversion_plan(layout: KeypointLayout) -> _Plan:
+    """How ``to_h36m`` builds the 17 joints, worked out once per layout: the copied H36M joints and their
+    source indices (one gather), and (joint, sources) of the synthesised ones."""
+    copied = [joint for joint, source in enumerate(layout.sources) if len(source) == 1]
+    return (np.array(copied), np.array([layout.sources[joint][0] for joint in copied]),
+            tuple((joint, list(source)) for joint, source in enumerate(layout.sources) if len(source) > 1))
+
+
+def _from_present_sides(coordinates: np.ndarray, present: np.ndarray, layout: KeypointLayout,
+                        source: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The mean of ``source`` with each missing joint replaced by its present mirror partner.
+
+    coordinates (..., K, 2) pixels, present (..., K) bool. Sources are grouped into mirror pairs (a source
+    without its partner in ``source`` is a group of one); a group counts with its full weight (its size)
+    at the mean of its present members, and a group with none present drops out. Returns (..., 2) pixels
+    (NaN where no group is present) and (...) bool, whether any source is present.
+    """
+    partner = {**dict(zip(layout.joints_left, layout.joints_right, strict=True)),
+               **dict(zip(layout.joints_right, layout.joints_left, strict=True))}
+    groups: list[tuple[int, ...]] = []
+    for joint in source:
+        if not any(joint in group for group in groups):
+            groups.append((joint, partner[joint]) if partner.get(joint) in source else (joint,))
+    total = np.zeros((*coordinates.shape[:-2], 2))
+    weight = np.zeros(coordinates.shape[:-2])
+    for group in groups:
+        seen = present[..., list(group)]  # (..., n)
+        count = seen.sum(axis=-1)
+        summed = np.where(seen[..., None], coordinates[..., list(group), :], 0.0).sum(axis=-2)  # (..., 2)
+        group_mean = summed / np.maximum(count, 1)[..., None]
+        total += np.where((count > 0)[..., None], group_mean * len(group), 0.0)
+        weight += np.where(count > 0, len(group), 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / weight[..., None], weight > 0
 
 
 def from_h36m(points_17: object, layout: str | KeypointLayout) -> np.ndarray:

