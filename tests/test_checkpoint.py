@@ -108,7 +108,7 @@ def test_write_then_read_round_trips_bit_exactly(tmp_path: Path, ddp: bool) -> N
     assert checkpoint["scheduler"] == {"last_epoch": 3}
     scalars = (checkpoint["epoch"], checkpoint["lr"], checkpoint["step"], checkpoint["error"])
     assert scalars == (3, 5e-4, 120, 51.25)
-    assert checkpoint["config"] == dataclasses.asdict(model.config)
+    assert checkpoint["config"] == {"model": "jointformer", **dataclasses.asdict(model.config)}
     assert checkpoint["format_version"] == FORMAT_VERSION
 
 
