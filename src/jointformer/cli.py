@@ -14,6 +14,7 @@ from dataclasses import asdict, fields
 
 from jointformer import __version__
 from jointformer.errors import JointformerError
+from jointformer.model_flags import add_model_flags, check_model_flags
 
 # Architecture flags and their published defaults. Their parser default is None, so that an evaluation can
 # tell a flag the user gave (checked against the checkpoint) from one left at its default.
@@ -42,8 +43,10 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
     add("--num_workers", default=8, type=int, metavar="N",
         help="accepted for compatibility; batches come from in-memory tensors, no workers are started")
     add("--lr", default=1.0e-3, type=float, metavar="LR", help="initial learning rate (default 1e-3)")
-    add("--lr_decay", default=100000, type=int, help="accepted; as published, the cosine schedule is used")
-    add("--lr_gamma", default=0.96, type=float, help="accepted; as published, the cosine schedule is used")
+    add("--lr_decay", default=100000, type=int, help="semgcn/linear: decay the rate every N iterations; "
+        "jointformer: accepted, the cosine schedule is used (as published)")
+    add("--lr_gamma", default=0.96, type=float, help="semgcn/linear: decay factor; jointformer: accepted, "
+        "the cosine schedule is used (as published)")
     add("--no_max", dest="max_norm", action="store_false", help="do not clip the gradient norm to 1")
     add("--dropout", default=None, type=float, help="encoder dropout (default 0)")
     add("--intermediate", action="store_true", default=None, help="intermediate supervision")
@@ -79,10 +82,15 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
         help="evaluation: CSV to append the two published rows to")
     add("--no-flip", dest="no_flip", action="store_true", help="evaluation: no flip test-time augmentation")
     add("--progress", default="auto", choices=["auto", "bar", "lines", "none"], help="progress display")
+    add_model_flags(parser, stage)
 
 
 def _model_config(args: argparse.Namespace, stage: str):
+    from jointformer.model_flags import baseline_config, chosen_model
     from jointformer.models.jointformer import JointFormerConfig
+
+    if chosen_model(args) != "jointformer":
+        return baseline_config(args)
 
     def value(name: str):
         given = getattr(args, name, None)
@@ -119,6 +127,9 @@ def _check_flags_against_checkpoint(parser: argparse.ArgumentParser, args: argpa
 
     configs = stored_configs(args.evaluate)
     config = configs["refiner"] if stage == "refine" and configs.get("refiner") else configs["stage1"]
+    from jointformer.model_flags import check_against_stored
+
+    check_against_stored(parser, args, configs["stage1"], args.evaluate)
     stored = asdict(config)
     conflicts = [f"--{name if name != 'error_prediction' else 'no_error_prediction'} "
                  f"(given {value}, checkpoint has {stored[name]})"
@@ -142,6 +153,7 @@ def _handle_training(parser: argparse.ArgumentParser, args: argparse.Namespace, 
         parser.error(f"--dataset {args.dataset}: only h36m (the VideoPose3D file layout) is supported")
     if args.downsample < 1 or args.batch_size < 1 or args.epochs < 1 or args.snapshot < 1:
         parser.error("--downsample, --batch_size, --epochs and --snapshot must be positive")
+    check_model_flags(parser, args)
     if args.evaluate:
         _check_flags_against_checkpoint(parser, args, stage)
         return _evaluate(args)
@@ -341,6 +353,7 @@ def _handle_export(args: argparse.Namespace) -> int:
 
 
 def _handle_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    check_model_flags(parser, args)
     _check_flags_against_checkpoint(parser, args, "refine")
     return _evaluate(args)
 
