@@ -52,7 +52,7 @@ from jointformer.data.poseset import PoseSet
 from jointformer.errors import JointformerError
 from jointformer.evaluation import autocast_context, evaluate_model, write_text_atomically
 from jointformer.models.jointformer import JointFormerConfig, LiftOutput, TwoStage, build_model
-from jointformer.models.registry import ModelConfig, build, config_to_dict
+from jointformer.models.registry import ModelConfig, build, config_to_dict, model_name, parameter_count
 from jointformer.recipes import build_optimizer, build_scheduler
 
 
@@ -369,6 +369,8 @@ def train(options: TrainOptions, model_config: ModelConfig,
                     "train_poses": len(train_set), "test_poses": len(test_set)}
         write_text_atomically(run_dir / "config.json", json.dumps(resolved, indent=2) + "\n")
         print(f"==> run directory: {run_dir}", flush=True)
+        count = parameter_count(task.trainable)
+        print(f"==> {model_name(model_config)}: {count / 1e6:.2f}M parameters ({count:,})", flush=True)
     writer = _tensorboard_writer(run_dir) if rank == 0 else None
 
     input_stats = train_set.input_statistics()
