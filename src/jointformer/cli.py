@@ -14,7 +14,7 @@ from dataclasses import asdict, fields
 
 from jointformer import __version__
 from jointformer.errors import JointformerError
-from jointformer.model_flags import add_model_flags, check_model_flags
+from jointformer.model_flags import add_compare_flags, add_model_flags, check_model_flags, handle_compare
 
 # Architecture flags and their published defaults. Their parser default is None, so that an evaluation can
 # tell a flag the user gave (checked against the checkpoint) from one left at its default.
@@ -278,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--opset", type=int, default=18, help="ONNX opset (>= 17)")
     export.add_argument("--no-flip", dest="no_flip", action="store_true", help="leave the flip test out")
     export.set_defaults(handler=lambda parser_, args: _handle_export(args))
+
+    compare = commands.add_parser("compare", help="compare checkpoints: P1/P2 per action, size, speed")
+    add_compare_flags(compare)
+    compare.set_defaults(handler=lambda parser_, args: handle_compare(args))
     return parser
 
 

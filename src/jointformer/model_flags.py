@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import Any
 
+from jointformer.errors import JointformerError
 from jointformer.models.linear import LinearModelConfig
 from jointformer.models.registry import MODEL_NAMES, ModelConfig, model_name
 from jointformer.models.semgcn import SemGCNConfig
@@ -108,3 +109,35 @@ def check_against_stored(parser: argparse.ArgumentParser, args: argparse.Namespa
         parser.error(f"{path} holds a {stored.num_joints}-joint {family} model (SemGCN's published layout, "
                      f"without the nose); the evaluation runs on the 17-joint Human3.6M skeleton. Load it "
                      f"with jointformer.checkpoint.load_model to run it on 16-joint inputs")
+
+
+def add_compare_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``jointformer compare CKPT [CKPT ...]``."""
+    add = parser.add_argument
+    add("checkpoints", nargs="+", metavar="CKPT", help="checkpoints to compare (any model family)")
+    add("--data-dir", dest="data_dir", default="data", help="directory of the data files (default data/)")
+    add("-k", "--keypoints", default="gt", metavar="NAME", help="2D detections: data_2d_h36m_NAME.npz")
+    add("-a", "--actions", default="*", metavar="LIST", help="actions to test on, comma list, or *")
+    add("--downsample", default=1, type=int, metavar="FACTOR", help="keep every FACTOR-th frame")
+    add("--no-flip", dest="no_flip", action="store_true", help="no flip test-time augmentation")
+    add("--repeats", default=5, type=int, help="timed runs per speed figure (median; default 5)")
+    add("--device", default="cpu", help="cpu (default), cuda, ...: where accuracy and speed are measured")
+    add("--out", default="comparison", help="directory for comparison.md, .json, .png (default comparison/)")
+
+
+def handle_compare(args: argparse.Namespace) -> int:
+    """Evaluate and time every checkpoint; print the table and write the files."""
+    from jointformer.comparison import compare_checkpoints, format_comparison, write_comparison
+    from jointformer.data.h36m import load_pose_set
+    from jointformer.data.skeleton import TEST_SUBJECTS
+    from jointformer.training import resolve_device
+
+    if args.repeats < 1 or args.downsample < 1:
+        raise JointformerError("compare: --repeats and --downsample must be positive")
+    test_set = load_pose_set(args.data_dir, args.keypoints, TEST_SUBJECTS, actions=args.actions,
+                             downsample=args.downsample).to(resolve_device(args.device))
+    rows = compare_checkpoints(args.checkpoints, test_set, flip=not args.no_flip, repeats=args.repeats)
+    print(format_comparison(rows))
+    paths = write_comparison(args.out, rows)
+    print(f"==> written: {', '.join(str(path) for path in paths.values())}")
+    return 0
