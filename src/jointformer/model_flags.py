@@ -74,6 +74,9 @@ def check_model_flags(parser: argparse.ArgumentParser, args: argparse.Namespace)
     if wrong:
         flags = ", ".join(f"--{name}" for name in wrong)
         parser.error(f"{flags}: not a flag of --model {family}")
+    if family != "jointformer" and (getattr(args, "lr_decay", 1) < 1 or not getattr(args, "lr_gamma", 1) > 0):
+        parser.error(f"--lr_decay must be a positive number of iterations and --lr_gamma positive, got "
+                     f"{args.lr_decay} and {args.lr_gamma}")
     for name, message in INERT_FLAGS.items():
         if _given(args, name):
             print(f"jointformer: warning: {message}", file=sys.stderr)
