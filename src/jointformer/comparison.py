@@ -56,7 +56,8 @@ def describe(model: nn.Module) -> str:
     return f"{name} non-local" if getattr(config, "non_local", False) else name
 
 
-def _median_seconds(step: Callable[[], object], repeats: int, warmup: int) -> float:
+def median_seconds(step: Callable[[], object], repeats: int, warmup: int = 2) -> float:
+    """Median wall time of ``repeats`` calls of ``step`` after ``warmup`` untimed calls, in seconds."""
     for _ in range(warmup):
         step()
     times = []
@@ -77,7 +78,7 @@ def forward_speed(model: nn.Module, *, batch: int = FORWARD_BATCH, repeats: int 
         with torch.no_grad():
             model(inputs)
 
-    return batch / _median_seconds(step, repeats, warmup=1)
+    return batch / median_seconds(step, repeats, warmup=1)
 
 
 def training_speed(model: nn.Module, *, batch: int = TRAIN_BATCH, repeats: int = 5) -> float:
@@ -104,7 +105,7 @@ def training_speed(model: nn.Module, *, batch: int = TRAIN_BATCH, repeats: int =
         loss_function(forward(inputs), targets).backward()
         optimizer.step()
 
-    return batch / _median_seconds(step, repeats, warmup=2)
+    return batch / median_seconds(step, repeats, warmup=2)
 
 
 def compare_model(checkpoint: str | Path, model: nn.Module, test_set: PoseSet, *, flip: bool = True,
