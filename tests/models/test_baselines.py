@@ -143,3 +143,21 @@ def test_a_few_hundred_steps_beat_the_mean_pose(tmp_path, tiny_data_dir, name: s
     # Test subjects S9/S11 are unseen: the tiny set's two actions leave little to generalise from.
     assert result.best_protocol1 < 0.9 * mean_pose_p1, (result.best_protocol1, mean_pose_p1)
     assert isinstance(load_model(result.best_checkpoint), type(build(CONFIGS[name])))
+
+
+@pytest.mark.parametrize("config", [SemGCNConfig(hid_dim=8, num_layers=1), LinearModelConfig(linear_size=16)])
+def test_saved_baseline_rebuilds_in_load_model_and_lifter(tmp_path, config) -> None:
+    from jointformer.checkpoint import read_checkpoint, save_checkpoint
+    from jointformer.lifting import Lifter
+
+    model = build(config).eval()
+    path = save_checkpoint(tmp_path / "ckpt.pth.tar", state_dict=model.state_dict(), config=config,
+                           extra={"input_stats": None})
+    assert read_checkpoint(path)["config"]["model"] in ("semgcn", "linear")
+    loaded = load_model(path)
+    x = torch.rand(4, 17, 2) * 2 - 1
+    torch.testing.assert_close(loaded(x).pose, model(x).pose, rtol=0, atol=0)
+    with pytest.warns(UserWarning, match="no input statistics"):
+        lifter = Lifter.from_checkpoint(path, device="cpu")
+    result = lifter.lift(torch.rand(5, 17, 2).numpy() * 800, image_size=(1000, 1000), layout="h36m")
+    assert result.poses_3d.shape == (5, 17, 3) and result.errors_mm is None
