@@ -65,7 +65,9 @@ def _given(args: argparse.Namespace, name: str) -> bool:
 def check_model_flags(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Parser error for flags that do not apply to the chosen family; a warning for each inert flag."""
     family = chosen_model(args)
-    if family == "jointformer":
+    if getattr(args, "model", None) is None and getattr(args, "evaluate", ""):
+        wrong = []  # evaluating without --model: the checkpoint's family decides (check_against_stored)
+    elif family == "jointformer":
         wrong = [name for name in SEMGCN_ONLY if _given(args, name)]
     else:
         takes = SEMGCN_TAKES if family == "semgcn" else LINEAR_TAKES
