@@ -3,6 +3,10 @@ the demo's short stage-1 schedule, then compared with ``jointformer compare``.
 
     OMP_NUM_THREADS=1 python benchmarks/baselines_on_embedded_data.py [--data-dir data/synthetic]
         [--out runs/baselines] [--epochs 4] [--downsample 2] [--repeats 5]
+        [--models jointformer,semgcn,semgcn_nonlocal,linear] [--no-compare]
+
+Each model can be trained by its own process (``--models semgcn --no-compare``); a final call with
+``--models ''`` then only compares the checkpoints already under ``--out``.
 
 Every model gets the same data (the demo's: ground-truth 2D, every ``--downsample``-th frame (2), flip
 augmentation; validation and the comparison on every 2nd test pose of those frames), epochs, batch size,
@@ -29,6 +33,9 @@ from jointformer.models.linear import LinearModelConfig
 from jointformer.models.semgcn import SemGCNConfig
 from jointformer.training import TrainOptions, train
 
+MODELS = {"jointformer": stage1_config, "semgcn": SemGCNConfig,
+          "semgcn_nonlocal": lambda: SemGCNConfig(non_local=True), "linear": LinearModelConfig}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
@@ -38,6 +45,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=DemoOptions.stage1_epochs)
     parser.add_argument("--downsample", type=int, default=DemoOptions.downsample)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--models", default=",".join(MODELS), help="comma list of models to train")
+    parser.add_argument("--no-compare", dest="no_compare", action="store_true")
     args = parser.parse_args()
 
     demo = DemoOptions(data_dir=args.data_dir, downsample=args.downsample)
@@ -46,14 +55,20 @@ def main() -> None:
     test_set = test_set.select(torch.arange(0, len(test_set), demo.test_stride))
     print(f"==> {len(train_set)} training and {len(test_set)} test poses; mean training pose: Protocol #1 "
           f"{mean_pose_error(train_set, test_set):.2f} mm", flush=True)
-    models = {"jointformer": stage1_config(), "semgcn": SemGCNConfig(),
-              "semgcn_nonlocal": SemGCNConfig(non_local=True), "linear": LinearModelConfig()}
-    checkpoints = []
-    for name, config in models.items():
+    chosen = [name for name in args.models.split(",") if name]
+    unknown = sorted(set(chosen) - set(MODELS))
+    if unknown:
+        parser.error(f"--models: unknown {unknown}; choose from {list(MODELS)}")
+    for name in chosen:
+        config = MODELS[name]()
         options = TrainOptions(epochs=args.epochs, batch_size=demo.batch_size, lr=demo.lr, augment=True,
                                seed=demo.seed, device="cpu", keypoints=demo.keypoints, snapshot=1000,
                                downsample=demo.downsample, run_dir=str(Path(args.out) / name))
-        checkpoints.append(train(options, config, pose_sets=(train_set, test_set)).best_checkpoint)
+        train(options, config, pose_sets=(train_set, test_set))
+    if args.no_compare:
+        return
+    checkpoints = [Path(args.out) / name / "ckpt_best.pth.tar" for name in MODELS
+                   if (Path(args.out) / name / "ckpt_best.pth.tar").is_file()]
     rows = compare_checkpoints(checkpoints, test_set, repeats=args.repeats)
     print(format_comparison(rows))
     paths = write_comparison(Path(args.out) / "comparison", rows)
