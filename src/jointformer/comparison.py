@@ -165,7 +165,7 @@ def plot_comparison(path: str | Path, rows: Sequence[ModelComparison]) -> Path:
     from jointformer.visualization import _new_figure, _save_figure
 
     actions = list(rows[0].protocol1)
-    figure = _new_figure(max(8.0, 3.0 + 0.3 * len(actions) * len(rows)), 4.0)
+    figure = _new_figure(min(14.0, max(8.0, 3.0 + 0.3 * len(actions) * len(rows))), 4.0)
     grid = figure.add_gridspec(1, 4)
     errors_axes = figure.add_subplot(grid[0, :3])
     speed_axes = figure.add_subplot(grid[0, 3])
@@ -176,9 +176,9 @@ def plot_comparison(path: str | Path, rows: Sequence[ModelComparison]) -> Path:
                         [row.protocol1[action] for action in actions], width, label=row.label)
     errors_axes.set_xticks(positions, [action if action != "avg" else "Average" for action in actions],
                            rotation=45, ha="right", fontsize=7)
-    errors_axes.set_ylabel("Protocol #1 (mm)")
-    errors_axes.legend(fontsize=7, loc="lower left")
-    errors_axes.set_title("Error per action (lower is better)", fontsize=9)
+    errors_axes.set_ylabel("Protocol #1 (mm), lower is better")
+    errors_axes.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(rows),
+                       frameon=False)
     kinds = ["forward", "training"]
     for index, row in enumerate(rows):
         speed_axes.bar(np.arange(2) + (index - (len(rows) - 1) / 2) * width,
