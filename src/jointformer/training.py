@@ -171,6 +171,9 @@ def build_task(options: TrainOptions, model_config: ModelConfig, device: torch.d
             "the refiner needs the stage-1 weights: pass --pose_weights PATH (a stage-1 checkpoint, "
             "published layout or ours)")
     stage1 = load_stage1(options.pose_weights, map_location=device).to(device)
+    if not getattr(stage1.config, "error_prediction", False):
+        raise JointformerError(f"{options.pose_weights}: the refiner needs a stage 1 that predicts its "
+                               f"errors; this one ({stage1.config}) has no error head")
     stage1.requires_grad_(False)
     refiner = build_model(model_config).to(device)
     two_stage = TwoStage(stage1, refiner)

@@ -161,3 +161,28 @@ def test_saved_baseline_rebuilds_in_load_model_and_lifter(tmp_path, config) -> N
         lifter = Lifter.from_checkpoint(path, device="cpu")
     result = lifter.lift(torch.rand(5, 17, 2).numpy() * 800, image_size=(1000, 1000), layout="h36m")
     assert result.poses_3d.shape == (5, 17, 3) and result.errors_mm is None
+
+
+def test_baseline_run_resumes_exactly_and_cannot_feed_a_refiner(tmp_path, tiny_data_dir) -> None:
+    from jointformer.checkpoint import read_checkpoint
+    from jointformer.errors import JointformerError
+    from jointformer.models.jointformer import JointFormerConfig
+
+    pose_sets = load_pose_sets(tiny_data_dir, "gt")
+    config = SemGCNConfig(hid_dim=8, num_layers=1)
+
+    def options(name: str, **changes) -> TrainOptions:
+        return TrainOptions(epochs=2, batch_size=128, lr_decay=3, lr_gamma=0.5, seed=0, device="cpu",
+                            run_dir=str(tmp_path / name), progress="none", **changes)
+
+    whole = train(options("whole"), config, pose_sets=pose_sets)
+    first = train(options("part", stop_after_epoch=1), config, pose_sets=pose_sets)
+    resumed = train(options("part", resume=str(first.last_checkpoint)), config, pose_sets=pose_sets)
+    whole_weights = read_checkpoint(whole.last_checkpoint)["state_dict"]
+    resumed_weights = read_checkpoint(resumed.last_checkpoint)["state_dict"]
+    assert all(torch.equal(whole_weights[key], resumed_weights[key]) for key in whole_weights)
+    assert [row["lr"] for row in resumed.history] == [row["lr"] for row in whole.history]
+    refiner = JointFormerConfig.published_refiner()
+    with pytest.raises(JointformerError, match="no error head"):
+        train(options("refine", stage="refine", pose_weights=str(whole.best_checkpoint)), refiner,
+              pose_sets=pose_sets)
