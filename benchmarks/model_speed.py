@@ -1,12 +1,15 @@
 """Speed of the published JointFormer models on this machine's CPU.
 
-    python benchmarks/model_speed.py [--model stage1|refiner] [--repeats N] [--compile] [--threads N]
-                                     [--no-baseline]
+    python benchmarks/model_speed.py [--model stage1|refiner|semgcn|semgcn_nonlocal|linear] [--repeats N]
+                                     [--compile] [--threads N] [--no-baseline]
 
 Prints, for the published stage-1 configuration (hid 64, 4 layers, d_inner 512, 8 heads of 64,
 intermediate supervision, error prediction, conv embedding) or, with ``--model refiner``, the published
 refiner (hid 256, 2 layers, d_inner 1024, 8 heads of 64, fed through its own forward with the 2D input,
-a stage-1 pose and a stage-1 error):
+a stage-1 pose and a stage-1 error), or SemGCN's published baselines on this package's 17 joints
+(``--model semgcn``: hid 128, 4 residual blocks; ``semgcn_nonlocal``: with non-local blocks; ``linear``:
+Martinez et al., 1024 wide, 2 stages; FLOPs of these counted by torch.utils.flop_counter, training step
+with their Adam):
 
 - forward samples/s at batch 1024, eval mode, no grad, float32 and bfloat16 autocast (one call of the
   model, which runs the batch in chunks itself: see ``INFERENCE_CHUNK_BYTES`` and
@@ -34,16 +37,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
-from collections.abc import Callable
 
 import torch
 from published_structure import TextbookJointFormer  # sibling module (benchmarks/ is on sys.path)
 from torch.utils.flop_counter import FlopCounterMode
 
 from jointformer.allocator import keep_large_blocks_in_heap
-from jointformer.models.jointformer import JointFormer, JointFormerConfig, LiftOutput, build_model
+from jointformer.comparison import median_seconds
+from jointformer.models.jointformer import JointFormer, JointFormerConfig, LiftOutput
+from jointformer.models.linear import LinearModelConfig
+from jointformer.models.registry import build
+from jointformer.models.semgcn import SemGCNConfig
+from jointformer.recipes import build_optimizer
 from jointformer.training import refinement_loss, stage1_loss
 
 FORWARD_BATCH = 1024
@@ -51,6 +56,9 @@ TRAIN_BATCH = 256
 MATMUL_SIZE = 4096
 TARGETS = {"forward float32": 3000.0, "forward bfloat16": 6000.0, "train step float32": 1000.0}
 """Targets for the published stage-1 model; the refiner has none."""
+CONFIGS = {"stage1": JointFormerConfig(), "refiner": JointFormerConfig.published_refiner(),
+           "semgcn": SemGCNConfig(), "semgcn_nonlocal": SemGCNConfig(non_local=True),
+           "linear": LinearModelConfig()}
 
 
 def forward_flops(config: JointFormerConfig) -> int:
@@ -87,20 +95,10 @@ def training_loss(output: LiftOutput, target: torch.Tensor) -> torch.Tensor:
 
 def run_model(model: torch.nn.Module, x: torch.Tensor) -> LiftOutput:
     """x: (B, J, F) model inputs; a refiner's F = 8 features are split into its three arguments."""
-    if model.config.kind == "refiner":  # also true of a torch.compile'd refiner, which forwards .config
+    # Also true of a torch.compile'd refiner, which forwards .config; the baselines' configs have no kind.
+    if getattr(model.config, "kind", None) == "refiner":
         return model(x[..., :2], x[..., 2:5], x[..., 5:])
     return model(x)
-
-
-def median_seconds(function: Callable[[], object], repeats: int, warmup: int = 2) -> float:
-    for _ in range(warmup):
-        function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def matmul_gflops(dtype: torch.dtype, repeats: int) -> float:
@@ -123,7 +121,7 @@ def train_step_seconds(model: torch.nn.Module, repeats: int) -> float:
     shape = (TRAIN_BATCH, model.config.num_joints, model.config.in_features)
     x = torch.rand(shape, generator=generator) * 2 - 1
     target = torch.randn(TRAIN_BATCH, model.config.num_joints, 3, generator=generator) * 0.3
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    optimizer = build_optimizer(model.config, model.parameters(), lr=1e-3)  # AdamW, or the baselines' Adam
     model.train()
 
     def step() -> None:
@@ -153,7 +151,7 @@ def published_structure_copy(model: JointFormer, x: torch.Tensor) -> TextbookJoi
     return baseline
 
 
-def counted_forward_flops(model: JointFormer, x: torch.Tensor) -> int:
+def counted_forward_flops(model: torch.nn.Module, x: torch.Tensor) -> int:
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         run_model(model, x)
     return counter.get_total_flops() // x.shape[0]
@@ -161,7 +159,7 @@ def counted_forward_flops(model: JointFormer, x: torch.Tensor) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", choices=("stage1", "refiner"), default="stage1",
+    parser.add_argument("--model", choices=tuple(CONFIGS), default="stage1",
                         help="published configuration to time (default: stage1)")
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per figure (median reported)")
     parser.add_argument("--compile", action="store_true", help="also time a torch.compile'd forward")
@@ -178,11 +176,12 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
 
     torch.manual_seed(0)
-    config = JointFormerConfig() if args.model == "stage1" else JointFormerConfig.published_refiner()
-    model = build_model(config).eval()
+    config = CONFIGS[args.model]
+    model = build(config).eval()
     x = torch.rand(FORWARD_BATCH, config.num_joints, config.in_features,
                    generator=torch.Generator().manual_seed(1)) * 2 - 1
-    flops = forward_flops(config)
+    is_transformer = isinstance(config, JointFormerConfig)
+    flops = forward_flops(config) if is_transformer else counted_forward_flops(model, x[:8])
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average before "
           f"{os.getloadavg()[0]:.2f}, large blocks kept in the heap: {tuned}")
     print(f"published {args.model} model: {sum(p.numel() for p in model.parameters()):,} parameters, "

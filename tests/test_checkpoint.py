@@ -108,7 +108,7 @@ def test_write_then_read_round_trips_bit_exactly(tmp_path: Path, ddp: bool) -> N
     assert checkpoint["scheduler"] == {"last_epoch": 3}
     scalars = (checkpoint["epoch"], checkpoint["lr"], checkpoint["step"], checkpoint["error"])
     assert scalars == (3, 5e-4, 120, 51.25)
-    assert checkpoint["config"] == dataclasses.asdict(model.config)
+    assert checkpoint["config"] == {"model": "jointformer", **dataclasses.asdict(model.config)}
     assert checkpoint["format_version"] == FORMAT_VERSION
 
 
@@ -119,7 +119,7 @@ def test_refinement_checkpoint_round_trips_and_loads_as_two_stage(tmp_path: Path
                            config=refiner.config, jt_state_dict=stage1.state_dict(), jt_config=stage1.config)
     checkpoint = read_checkpoint(path)
     assert_tensors_equal(checkpoint["jt_state_dict"], stage1.state_dict())
-    assert checkpoint["jt_config"] == dataclasses.asdict(stage1.config)
+    assert checkpoint["jt_config"] == {"model": "jointformer", **dataclasses.asdict(stage1.config)}
 
     model = load_model(path)
     assert isinstance(model, TwoStage) and not model.training

@@ -3,8 +3,13 @@
 A checkpoint is a ``torch.save``d dict with the published keys ``epoch``, ``lr``, ``step``, ``state_dict``,
 ``optimizer`` (AdamW state dict or None) and ``error`` (best validation Protocol #1, mm); a refinement
 checkpoint adds ``jt_state_dict``, the stage-1 weights, while its ``state_dict`` is the refiner. Ours add
-``config`` (``dataclasses.asdict`` of the JointFormerConfig of ``state_dict``), ``jt_config`` (the same for
+``config`` (``dataclasses.asdict`` of the config of ``state_dict`` plus ``model``: "jointformer", "semgcn"
+or "linear"; a stored config without ``model`` is a JointFormer's), ``jt_config`` (the same for
 ``jt_state_dict``), ``format_version``, and whatever the training loop passes as ``extra``.
+
+SemGCN's released checkpoints (``ckpt_semgcn.pth.tar``, ``ckpt_semgcn_nonlocal.pth.tar``,
+``ckpt_linear.pth.tar``: the same top-level keys, Adam state) are recognised by their key names too
+(``jointformer.baseline_layouts``).
 
 Published checkpoints carry no architecture: it is recognised from the state dict's key names and shapes
 (``infer_config``). Two things cannot be read from weights and are assumed as published: 8 attention heads
@@ -19,7 +24,6 @@ raises CheckpointError; ``trust=True`` loads it with full unpickling, which can 
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import pickle
@@ -33,6 +37,7 @@ import torch
 from torch import Tensor, nn
 
 from jointformer.atomic_files import atomic_output
+from jointformer.baseline_layouts import infer_baseline_config, is_baseline_layout, tolerated_missing
 from jointformer.errors import CheckpointError
 from jointformer.models.jointformer import (
     REFINER_IN_FEATURES,
@@ -40,8 +45,8 @@ from jointformer.models.jointformer import (
     JointFormerConfig,
     Refiner,
     TwoStage,
-    build_model,
 )
+from jointformer.models.registry import ModelConfig, build, config_from_dict, config_to_dict, model_name
 
 FORMAT_VERSION = 1
 """Version of the layout this module writes; files from a later version are refused."""
@@ -134,7 +139,7 @@ def read_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu", *,
     return checkpoint
 
 
-def save_checkpoint(path: str | os.PathLike[str], *, state_dict: StateDict, config: JointFormerConfig,
+def save_checkpoint(path: str | os.PathLike[str], *, state_dict: StateDict, config: ModelConfig,
                     epoch: int = 0, lr: float = 0.0, step: int = 0, optimizer: dict[str, Any] | None = None,
                     error: float = float("nan"), jt_state_dict: StateDict | None = None,
                     jt_config: JointFormerConfig | None = None,
@@ -142,13 +147,13 @@ def save_checkpoint(path: str | os.PathLike[str], *, state_dict: StateDict, conf
     """Write a checkpoint in the published layout (plus ``config``) atomically; returns the path.
 
     state_dict: the trained model's weights (the refiner's, for a refinement checkpoint); config: its
-    architecture. optimizer: the optimizer's state dict. error: best validation Protocol #1 in mm.
+    architecture (any model family: JointFormerConfig, SemGCNConfig or LinearModelConfig). optimizer: the
+    optimizer's state dict. error: best validation Protocol #1 in mm.
     jt_state_dict / jt_config: the stage-1 weights and architecture a refiner was trained with. extra:
     further entries (scheduler and RNG states, input statistics), which must not reuse the keys above.
     Parent directories are created. The file appears complete or not at all.
     """
-    if not isinstance(config, JointFormerConfig):
-        raise ValueError(f"save_checkpoint: config must be a JointFormerConfig, got {type(config).__name__}")
+    model_name(config)  # raises ValueError for anything but a model config
     if (jt_state_dict is None) != (jt_config is None):
         raise ValueError("save_checkpoint: jt_state_dict and jt_config go together (stage-1 weights and "
                          "their architecture); pass both or neither")
@@ -166,12 +171,12 @@ def save_checkpoint(path: str | os.PathLike[str], *, state_dict: StateDict, conf
         "state_dict": dict(state_dict),
         "optimizer": optimizer,
         "error": float(error),
-        "config": dataclasses.asdict(config),
+        "config": config_to_dict(config),
         "format_version": FORMAT_VERSION,
     }
     if jt_state_dict is not None and jt_config is not None:
         payload["jt_state_dict"] = dict(jt_state_dict)
-        payload["jt_config"] = dataclasses.asdict(jt_config)
+        payload["jt_config"] = config_to_dict(jt_config)
     payload.update(extra)
     with atomic_output(path) as temporary, temporary.open("wb") as stream:
         torch.save(payload, stream)
@@ -191,16 +196,19 @@ def _shape(state_dict: StateDict, key: str) -> tuple[int, ...]:
 
 
 def infer_config(state_dict: StateDict, kind: str | None = None, *,
-                 num_heads: int = PUBLISHED_NUM_HEADS) -> JointFormerConfig:
+                 num_heads: int = PUBLISHED_NUM_HEADS) -> ModelConfig:
     """The architecture of a (published) state dict, recognised from its key names and shapes.
 
     kind: "jointformer" or "refiner"; None recognises a refiner by its 8 input features per joint.
     num_heads: the weights hold only num_heads x d_head; the published models use 8 heads (d_head 64). A
     model trained with another head count needs its value here (``--n_head``-style flag of the caller).
     Dropout probabilities are not in the weights: the published training values are assumed (see module
-    docstring). Raises CheckpointError when the keys do not describe a JointFormer.
+    docstring). SemGCN's and the linear baseline's published layouts give their configs (``kind`` is then
+    ignored). Raises CheckpointError when the keys describe none of these.
     """
     state_dict = strip_ddp_prefix(state_dict)
+    if is_baseline_layout(state_dict):
+        return infer_baseline_config(state_dict)
     keys = set(state_dict)
     layers = {int(match.group(1)) for key in keys if (match := _LAYER_KEY.match(key))}
     if not layers:
@@ -246,7 +254,7 @@ def infer_config(state_dict: StateDict, kind: str | None = None, *,
 
 def _mismatch_report(model: nn.Module, state_dict: StateDict) -> str:
     expected = model.state_dict()
-    missing = sorted(set(expected) - set(state_dict))
+    missing = sorted(set(expected) - set(state_dict) - tolerated_missing(expected, state_dict))
     unexpected = sorted(set(state_dict) - set(expected))
     shapes = [(key, tuple(expected[key].shape), tuple(state_dict[key].shape))
               for key in sorted(set(expected) & set(state_dict))
@@ -262,9 +270,10 @@ def _mismatch_report(model: nn.Module, state_dict: StateDict) -> str:
     return "\n".join(parts)
 
 
-def model_from_state_dict(state_dict: StateDict, config: JointFormerConfig | None = None) -> JointFormer:
-    """A JointFormer or Refiner built from ``config`` (recognised from the weights if None) and loaded
-    strictly with ``state_dict``; in eval mode, on the CPU.
+def model_from_state_dict(state_dict: StateDict, config: ModelConfig | None = None) -> nn.Module:
+    """A JointFormer, Refiner, SemGCN or LinearModel built from ``config`` (recognised from the weights if
+    None) and loaded strictly with ``state_dict``; in eval mode, on the CPU. BatchNorm's
+    ``num_batches_tracked``, which files of PyTorch < 0.4.1 lack, is the only key allowed to be missing.
 
     Raises CheckpointError listing missing keys, unexpected keys and shape mismatches, or naming a tensor
     with NaN or infinite values.
@@ -282,7 +291,7 @@ def model_from_state_dict(state_dict: StateDict, config: JointFormerConfig | Non
         raise CheckpointError(f"the weights hold NaN or infinite values in {len(non_finite)} tensor(s), "
                               f"the first '{non_finite[0]}' (a diverged training run?); use an earlier "
                               f"checkpoint")
-    model = build_model(config)
+    model = build(config)
     report = _mismatch_report(model, state_dict)
     if report:
         raise CheckpointError(f"the weights do not match the architecture {config}:\n{report}")
@@ -290,12 +299,12 @@ def model_from_state_dict(state_dict: StateDict, config: JointFormerConfig | Non
     return model.eval()
 
 
-def _config_of(checkpoint: dict[str, Any], key: str, path: Path) -> JointFormerConfig | None:
+def _config_of(checkpoint: dict[str, Any], key: str, path: Path) -> ModelConfig | None:
     values = checkpoint.get(key)
     if values is None:
         return None
     try:
-        return JointFormerConfig.from_dict(values)
+        return config_from_dict(values)
     except (ValueError, TypeError) as error:
         raise CheckpointError(f"{path}: stored '{key}' is not a valid model config: {error}") from error
 
@@ -332,7 +341,7 @@ def _refiner_from(checkpoint: dict[str, Any], path: Path) -> Refiner:
         config = _with_path(path, infer_config, checkpoint["state_dict"], "refiner")
     refiner = _with_path(path, model_from_state_dict, checkpoint["state_dict"], config)
     if not isinstance(refiner, Refiner):
-        raise CheckpointError(f"{path}: its 'state_dict' is not a refiner (config kind {config.kind!r})")
+        raise CheckpointError(f"{path}: its 'state_dict' is not a refiner (config {config})")
     return refiner
 
 
@@ -381,7 +390,7 @@ def load_two_stage(stage1_path: str | os.PathLike[str], refiner_path: str | os.P
 
 
 def stored_configs(path: str | os.PathLike[str], *,
-                   trust: bool = False) -> dict[str, JointFormerConfig | None]:
+                   trust: bool = False) -> dict[str, ModelConfig | None]:
     """The architectures in a checkpoint: {"stage1": config, "refiner": config or None}.
 
     Stored configs are used when present; published checkpoints get theirs recognised by ``infer_config``.
@@ -396,7 +405,7 @@ def stored_configs(path: str | os.PathLike[str], *,
         return {"stage1": stage1, "refiner": refiner}
     config = _config_of(checkpoint, "config", path) or _with_path(
         path, infer_config, checkpoint["state_dict"])
-    if config.kind == "refiner":
+    if getattr(config, "kind", None) == "refiner":
         raise CheckpointError(f"{path}: holds a refiner without the stage-1 weights ('jt_state_dict') "
                               f"it needs")
     return {"stage1": config, "refiner": None}
@@ -464,8 +473,14 @@ def validate_resume_state(checkpoint: dict[str, Any], path: str | os.PathLike[st
         raise _field_error(path, "optimizer", "an optimizer state dict (with 'state' and 'param_groups')",
                            optimizer)
     scheduler = checkpoint["scheduler"]
-    if not isinstance(scheduler, dict) or not isinstance(scheduler.get("T_max"), int):
-        raise _field_error(path, "scheduler", "a cosine scheduler state dict (with 'T_max')", scheduler)
+    # JointFormer's cosine schedule stores its planned length; the baselines' step decay has none.
+    config = checkpoint.get("config")
+    cosine = not isinstance(config, dict) or config.get("model", "jointformer") == "jointformer"
+    if not isinstance(scheduler, dict) or not isinstance(scheduler.get("last_epoch"), int) \
+            or (cosine and not isinstance(scheduler.get("T_max"), int)):
+        expected = "a cosine scheduler state dict (with 'T_max')" if cosine else \
+            "a step-decay scheduler state dict (with 'last_epoch')"
+        raise _field_error(path, "scheduler", expected, scheduler)
     _check_rng(checkpoint["rng"], path)
     _check_history(checkpoint["history"], path, checkpoint["epoch"])
     for name in ("best_protocol1", "best_protocol2"):

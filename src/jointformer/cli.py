@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from jointformer import __version__, cli_checks
 from jointformer.cli_checks import action_list, device_name, file_name_part, opset_version, positive_float
 from jointformer.errors import JointformerError
+from jointformer.model_flags import add_compare_flags, add_model_flags, check_model_flags, handle_compare
 from jointformer.models.architecture_defaults import ARCHITECTURE_DEFAULTS, flag_help
 
 if TYPE_CHECKING:  # the model module (torch) is imported only when a command needs it
@@ -61,8 +62,10 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
         help="accepted for compatibility; batches come from in-memory tensors, no workers are started")
     add("--lr", default=1.0e-3, type=positive_float, metavar="LR",
         help="initial learning rate (default 1e-3)")
-    add("--lr_decay", default=100000, type=int, help="accepted; as published, the cosine schedule is used")
-    add("--lr_gamma", default=0.96, type=float, help="accepted; as published, the cosine schedule is used")
+    add("--lr_decay", default=100000, type=int, help="semgcn/linear: decay the rate every N iterations; "
+        "jointformer: accepted, the cosine schedule is used (as published)")
+    add("--lr_gamma", default=0.96, type=float, help="semgcn/linear: decay factor; jointformer: accepted, "
+        "the cosine schedule is used (as published)")
     add("--no_max", dest="max_norm", action="store_false", help="do not clip the gradient norm to 1")
     add("--dropout", default=None, type=float, help=flag_help("dropout"))
     add("--intermediate", action="store_true", default=None, help=flag_help("intermediate"))
@@ -101,10 +104,15 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
         help="evaluation: CSV to append the two published rows to")
     add("--no-flip", dest="no_flip", action="store_true", help="evaluation: no flip test-time augmentation")
     add("--progress", default="auto", choices=["auto", "bar", "lines", "none"], help="progress display")
+    add_model_flags(parser, stage)
 
 
 def _model_config(args: argparse.Namespace, stage: str):
+    from jointformer.model_flags import baseline_config, chosen_model
     from jointformer.models.jointformer import JointFormerConfig
+
+    if chosen_model(args) != "jointformer":
+        return baseline_config(args)
 
     def value(name: str):
         given = getattr(args, name, None)
@@ -143,6 +151,9 @@ def _check_flags_against_checkpoint(parser: argparse.ArgumentParser, args: argpa
 
     configs = stored_configs(path)
     config = configs["refiner"] if stage == "refine" and configs.get("refiner") else configs["stage1"]
+    from jointformer.model_flags import check_against_stored
+
+    check_against_stored(parser, args, configs["stage1"], path)
     stored = asdict(config)
     conflicts = [f"--{name if name != 'error_prediction' else 'no_error_prediction'} "
                  f"(given {value}, checkpoint has {stored[name]})"
@@ -167,6 +178,7 @@ def _handle_training(parser: argparse.ArgumentParser, args: argparse.Namespace, 
         parser.error(f"--dataset {args.dataset}: only h36m (the VideoPose3D file layout) is supported")
     if args.downsample < 1 or args.batch_size < 1 or args.epochs < 1 or args.snapshot < 1:
         parser.error("--downsample, --batch_size, --epochs and --snapshot must be positive")
+    check_model_flags(parser, args)
     if args.evaluate:
         _check_flags_against_checkpoint(parser, args, stage, args.evaluate)
         return _evaluate(args)
@@ -322,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="ONNX opset, 17 to the newest the installed onnx knows")
     export.add_argument("--no-flip", dest="no_flip", action="store_true", help="leave the flip test out")
     export.set_defaults(handler=lambda parser_, args: _handle_export(args))
+
+    compare = commands.add_parser("compare", help="compare checkpoints: P1/P2 per action, size, speed")
+    add_compare_flags(compare)
+    compare.set_defaults(handler=lambda parser_, args: handle_compare(args))
     return parser
 
 
@@ -401,6 +417,7 @@ def _handle_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     from jointformer.dataset_commands import evaluate_datasets, parse_datasets
 
     datasets = parse_datasets(parser, args)
+    check_model_flags(parser, args)
     _check_flags_against_checkpoint(parser, args, "refine", args.evaluate)
     return _evaluate(args) if datasets == ("h36m",) else evaluate_datasets(args, datasets)
 

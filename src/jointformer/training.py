@@ -10,6 +10,9 @@ loss it minimises:
   on while the refiner trains; the gradient clip is applied to the stage-1 parameters, so the refiner's
   gradients are never clipped); ``freeze_stage1_dropout`` and ``clip_refiner`` opt out.
 
+SemGCN and the linear baseline train in the stage-1 loop too: their models have no error head, so the
+stage-1 loss is the pose MSE alone; their optimiser and schedule are SemGCN's (``jointformer.recipes``).
+
 Recipe: AdamW (PyTorch defaults but ``lr``), cosine annealing over ``epochs × iterations`` stepped before
 every iteration but the first (so iteration k runs at the cosine's k-th value), gradient-norm clip 1.0 unless
 ``max_norm`` is off, flip augmentation with probability 0.5 when ``augment`` is on. After every epoch the
@@ -49,6 +52,8 @@ from jointformer.data.poseset import PoseSet
 from jointformer.errors import JointformerError
 from jointformer.evaluation import autocast_context, evaluate_model
 from jointformer.models.jointformer import JointFormerConfig, LiftOutput, TwoStage, build_model
+from jointformer.models.registry import ModelConfig, build, config_to_dict, model_name, parameter_count
+from jointformer.recipes import build_optimizer, build_scheduler
 from jointformer.run_directory import claim_run_directory, unique_directory
 from jointformer.training_checks import (
     TrainingDivergedError,
@@ -76,8 +81,8 @@ class TrainOptions:
     batch_size: int = 64
     epochs: int = 100
     lr: float = 1.0e-3
-    lr_decay: int = 100000  # accepted as published; the cosine schedule is always used
-    lr_gamma: float = 0.96  # accepted as published; the cosine schedule is always used
+    lr_decay: int = 100000  # SemGCN / linear: step decay every N iterations; JointFormer: no effect
+    lr_gamma: float = 0.96  # SemGCN / linear: decay factor; JointFormer: no effect (cosine, as published)
     max_norm: bool = True
     augment: bool = False
     downsample: int = 1
@@ -121,7 +126,7 @@ class Task:
     evaluation_model: nn.Module
     clip_parameters: list[nn.Parameter]
     set_train_mode: Callable[[], None]
-    config: JointFormerConfig
+    config: ModelConfig
     stage1_config: JointFormerConfig | None = None
     stage1: nn.Module | None = None
 
@@ -160,20 +165,25 @@ def refine_forward(stage1: nn.Module, refiner: Callable[..., LiftOutput],
     return refiner(inputs_2d, first.pose, first.error)
 
 
-def build_task(options: TrainOptions, model_config: JointFormerConfig, device: torch.device) -> Task:
+def build_task(options: TrainOptions, model_config: ModelConfig, device: torch.device) -> Task:
     """The model(s), forward pass, loss and clipping of ``options.stage``."""
     if options.stage == "stage1":
-        model = build_model(model_config).to(device)
+        model = build(model_config).to(device)
         return Task(trainable=model, forward=model, loss=stage1_loss, evaluation_model=model,
                     clip_parameters=list(model.parameters()) if options.max_norm else [],
                     set_train_mode=model.train, config=model_config)
     if options.stage != "refine":
         raise JointformerError(f"unknown stage {options.stage!r}: expected 'stage1' or 'refine'")
+    if not isinstance(model_config, JointFormerConfig):
+        raise JointformerError(f"the refiner is a JointFormer refinement transformer, got {model_config}")
     if not options.pose_weights:
         raise JointformerError(
             "the refiner needs the stage-1 weights: pass --pose_weights PATH (a stage-1 checkpoint, "
             "published layout or ours)")
     stage1 = load_stage1(options.pose_weights, map_location=device).to(device)
+    if not getattr(stage1.config, "error_prediction", False):
+        raise JointformerError(f"{options.pose_weights}: the refiner needs a stage 1 that predicts its "
+                               f"errors; this one ({stage1.config}) has no error head")
     stage1.requires_grad_(False)
     refiner = build_model(model_config).to(device)
     two_stage = TwoStage(stage1, refiner)
@@ -326,7 +336,7 @@ def _gather_digests(module: nn.Module, world_size: int) -> list[str]:
     return [str(item) for item in gathered]
 
 
-def train(options: TrainOptions, model_config: JointFormerConfig,
+def train(options: TrainOptions, model_config: ModelConfig,
           pose_sets: tuple[PoseSet, PoseSet] | None = None, rank: int = 0,
           world_size: int = 1) -> TrainResult:
     """Run (or resume) one training run in this process; rank 0 writes every file.
@@ -343,9 +353,10 @@ def train(options: TrainOptions, model_config: JointFormerConfig,
         raise JointformerError("the training set is empty: check --actions and the data directory")
 
     task = build_task(options, model_config, device)
-    optimizer = torch.optim.AdamW(task.trainable.parameters(), lr=options.lr)
+    optimizer = build_optimizer(model_config, task.trainable.parameters(), options.lr)
     iterations = math.ceil(len(train_set) / (options.batch_size * world_size))
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=options.epochs * iterations)
+    scheduler = build_scheduler(model_config, optimizer, options.epochs * iterations, options.lr_decay,
+                                options.lr_gamma)
     generator = torch.Generator().manual_seed(options.seed)
     flip_generator = torch.Generator().manual_seed(options.seed + 1000 * (rank + 1))
     state: dict[str, Any] = {"step": 0, "epoch": 0, "best_protocol1": math.inf, "best_protocol2": math.inf,
@@ -375,12 +386,14 @@ def train(options: TrainOptions, model_config: JointFormerConfig,
     if rank == 0:
         if not options.resume:
             claim_run_directory(run_dir)
-        resolved = {"train": asdict(options), "model": asdict(model_config),
+        resolved = {"train": asdict(options), "model": config_to_dict(model_config),
                     "stage1_model": asdict(task.stage1_config) if task.stage1_config else None,
                     "world_size": world_size, "device": str(device),
                     "train_poses": len(train_set), "test_poses": len(test_set)}
         write_text_atomically(run_dir / "config.json", json.dumps(resolved, indent=2) + "\n")
         print(f"==> run directory: {run_dir}", flush=True)
+        count = parameter_count(task.trainable)
+        print(f"==> {model_name(model_config)}: {count / 1e6:.2f}M parameters ({count:,})", flush=True)
     writer = _tensorboard_writer(run_dir) if rank == 0 else None
 
     input_stats = train_set.input_statistics()
@@ -493,7 +506,7 @@ def _restore(checkpoint: dict[str, Any], task: Task, optimizer: torch.optim.Opti
 
 # --------------------------------------------------------------------------------------------- launch
 def _worker(rank: int, world_size: int, port: int, options: TrainOptions,
-            model_config: JointFormerConfig) -> None:
+            model_config: ModelConfig) -> None:
     os.environ["MASTER_ADDR"] = "127.0.0.1"
     os.environ["MASTER_PORT"] = str(port)
     try:
@@ -503,7 +516,7 @@ def _worker(rank: int, world_size: int, port: int, options: TrainOptions,
             dist.destroy_process_group()
 
 
-def launch(options: TrainOptions, model_config: JointFormerConfig) -> TrainResult | None:
+def launch(options: TrainOptions, model_config: ModelConfig) -> TrainResult | None:
     """Start training the way the user asked: under ``torchrun`` (WORLD_SIZE in the environment), as
     ``--num_gpus N`` processes spawned here (NCCL on GPUs, gloo on CPU), or in this process.
 

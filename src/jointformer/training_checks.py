@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +23,7 @@ import torch
 from jointformer.atomic_files import remove_stale_temporaries
 from jointformer.checkpoint import validate_resume_state
 from jointformer.errors import CheckpointError, JointformerError
-from jointformer.models.jointformer import JointFormerConfig
+from jointformer.models.registry import ModelConfig, config_from_dict, config_to_dict
 
 
 class TrainingDivergedError(JointformerError):
@@ -83,13 +82,13 @@ def checked_validation(evaluate: Callable[[], Any], step: int, last_checkpoint: 
     return result
 
 
-def _architecture_conflicts(stored: JointFormerConfig, given: JointFormerConfig) -> list[str]:
-    stored_fields, given_fields = dataclasses.asdict(stored), dataclasses.asdict(given)
+def _architecture_conflicts(stored: ModelConfig, given: ModelConfig) -> list[str]:
+    stored_fields, given_fields = config_to_dict(stored), config_to_dict(given)
     return [f"{name} (checkpoint {stored_fields[name]!r}, this run {given_fields[name]!r})"
             for name in stored_fields if stored_fields[name] != given_fields.get(name)]
 
 
-def check_resume(checkpoint: dict[str, Any], path: str | Path, model_config: JointFormerConfig,
+def check_resume(checkpoint: dict[str, Any], path: str | Path, model_config: ModelConfig,
                  planned_steps: int) -> None:
     """Refuse a resume that cannot continue the checkpoint's run exactly.
 
@@ -100,7 +99,7 @@ def check_resume(checkpoint: dict[str, Any], path: str | Path, model_config: Joi
     validate_resume_state(checkpoint, path)
     if checkpoint.get("config") is not None:
         try:
-            stored = JointFormerConfig.from_dict(checkpoint["config"])
+            stored = config_from_dict(checkpoint["config"])
         except (TypeError, ValueError) as error:
             raise CheckpointError(f"{path}: stored 'config' is not a valid model config: {error}") from error
         conflicts = _architecture_conflicts(stored, model_config)
@@ -108,8 +107,8 @@ def check_resume(checkpoint: dict[str, Any], path: str | Path, model_config: Joi
             raise CheckpointError(f"{path}: the run's architecture differs from the one stored in the "
                                   f"checkpoint: {'; '.join(conflicts)}; resume takes the stored one, drop "
                                   f"the contradicting flags")
-    planned_before = checkpoint["scheduler"]["T_max"]
-    if planned_before != planned_steps:
+    planned_before = checkpoint["scheduler"].get("T_max")  # only the cosine schedule has a planned length
+    if planned_before is not None and planned_before != planned_steps:
         raise JointformerError(
             f"{path}: this run's cosine schedule spans {planned_before} iterations; resuming it over "
             f"{planned_steps} (another --epochs or --batch_size) would restart the cosine part-way and train "
