@@ -26,11 +26,11 @@ Needs MediaPipe 0.10.14 and OpenCV (``pip install mediapipe==0.10.14 opencv-pyth
 from __future__ import annotations
 
 import argparse
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import tomllib
 import torch
 
 from jointformer.layouts import get_layout
@@ -100,7 +100,8 @@ def detect_video(video: Path) -> dict[str, np.ndarray]:
             marks = result.pose_landmarks.landmark
             pixels.append(np.array([[mark.x * width, mark.y * height] for mark in marks]))
             visibility.append(np.array([mark.visibility for mark in marks]))
-            world.append(np.array([[mark.x, mark.y, mark.z] for mark in result.pose_world_landmarks.landmark]))
+            world_marks = result.pose_world_landmarks.landmark
+            world.append(np.array([[mark.x, mark.y, mark.z] for mark in world_marks]))
     capture.release()
     return {"pixels": np.asarray(pixels), "visibility": np.asarray(visibility), "world": np.asarray(world),
             "size": np.array([width, height])}
@@ -164,8 +165,8 @@ def robust_point(points: np.ndarray, projections: np.ndarray) -> np.ndarray:
 def reference_3d(found: dict[str, dict[str, np.ndarray]], cameras: list[CalibratedCamera]) -> np.ndarray:
     """(T, 17, 3) metres world frame (NaN joints where the reference is missing)."""
     frames = min(len(found[camera.name]["pixels"]) for camera in cameras)
-    undistorted = np.stack([undistort(found[c.name]["pixels"][:frames].reshape(-1, 2), c).reshape(frames, 33, 2)
-                            for c in cameras], axis=1)  # (T, V, 33, 2)
+    undistorted = np.stack([undistort(found[c.name]["pixels"][:frames].reshape(-1, 2), c)
+                            .reshape(frames, 33, 2) for c in cameras], axis=1)  # (T, V, 33, 2)
     projections = np.stack([camera.projection for camera in cameras])
     landmarks = np.array([[robust_point(undistorted[t, :, k], projections) for k in range(33)]
                           for t in range(frames)])  # (T, 33, 3)
@@ -199,9 +200,11 @@ def body_frame_report(reference: np.ndarray) -> list[str]:
     leg = np.nanmedian(np.linalg.norm(reference[:, [2, 5]] - reference[:, [1, 4]], axis=-1)
                        + np.linalg.norm(reference[:, [3, 6]] - reference[:, [2, 5]], axis=-1))
     scale = leg / (REFERENCE_BONE_LENGTHS[2] + REFERENCE_BONE_LENGTHS[3])
+    scale_mm = scale * 1000.0
 
     def local(joint: int, origin: int) -> np.ndarray:
-        return np.nanmedian(np.einsum("tij,tj->ti", frames, reference[:, joint] - reference[:, origin]), axis=0)
+        offsets = reference[:, joint] - reference[:, origin]
+        return np.nanmedian(np.einsum("tij,tj->ti", frames, offsets), axis=0)
 
     hip_half = np.nanmedian(np.linalg.norm(reference[:, 4] - reference[:, 1], axis=-1)) / 2
     shoulder_half = np.nanmedian(np.linalg.norm(reference[:, 11] - reference[:, 14], axis=-1)) / 2
@@ -210,8 +213,10 @@ def body_frame_report(reference: np.ndarray) -> list[str]:
     head, nose = local(10, 8), local(9, 8)
     return [
         f"leg length {leg * 1000:.0f} mm -> Human3.6M reference body scaled x{scale:.2f}",
-        f"hip half-width      {hip_half * 1000:6.0f} mm (Human3.6M {REFERENCE_BONE_LENGTHS[1] * scale * 1000:.0f})",
-        f"shoulder half-width {shoulder_half * 1000:6.0f} mm (Human3.6M {REFERENCE_BONE_LENGTHS[11] * scale * 1000:.0f})",
+        f"hip half-width      {hip_half * 1000:6.0f} mm "
+        f"(Human3.6M {REFERENCE_BONE_LENGTHS[1] * scale_mm:.0f})",
+        f"shoulder half-width {shoulder_half * 1000:6.0f} mm "
+        f"(Human3.6M {REFERENCE_BONE_LENGTHS[11] * scale_mm:.0f})",
         f"pelvis->thorax      {trunk * 1000:6.0f} mm (Human3.6M {h36m_trunk * 1000:.0f})",
         f"head above thorax (up, left, forward) {np.round(head * 1000).astype(int).tolist()} mm "
         f"(Human3.6M up ~{(REFERENCE_BONE_LENGTHS[9] + REFERENCE_BONE_LENGTHS[10]) * scale * 1000:.0f})",
@@ -273,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     reference = reference_3d(found, cameras)
     complete = np.isfinite(reference).all(axis=(1, 2))
     print(f"==> reference: {int(complete.sum())} complete frames of {len(complete)} "
-          f"({int((~complete).sum())} skipped: a joint not triangulated within {REPROJECTION_LIMIT_PX:.0f} px)")
+          f"({int((~complete).sum())} skipped: a joint not triangulated within "
+          f"{REPROJECTION_LIMIT_PX:.0f} px)")
     for line in body_frame_report(reference[complete]):
         print(f"    {line}")
     print_table(evaluate(found, reference, cameras, lifters(args.model or ["packaged"])))

@@ -71,8 +71,9 @@ def package(best_checkpoint: Path, target: Path, record: dict) -> None:
     """Write the weights, configuration, input statistics and provenance of ``best_checkpoint`` (no
     optimizer state) to ``target``."""
     checkpoint = read_checkpoint(best_checkpoint)
-    save_checkpoint(target, state_dict=checkpoint["state_dict"], config=JointFormerConfig(**checkpoint["config"]),
-                    epoch=checkpoint["epoch"], error=checkpoint["error"],
+    config = JointFormerConfig(**checkpoint["config"])
+    save_checkpoint(target, state_dict=checkpoint["state_dict"], config=config, epoch=checkpoint["epoch"],
+                    error=checkpoint["error"],
                     extra={"input_stats": checkpoint["input_stats"], "provenance": record})
 
 

@@ -24,8 +24,8 @@ from jointformer.checkpoint import read_checkpoint
 from jointformer.data.h36m import TEST_SUBJECTS, load_pose_set
 from jointformer.data.poseset import PoseSet, pose_extent_2d
 from jointformer.data.synthetic import SyntheticConfig, write_synthetic_dataset
-from jointformer.evaluation import MM_PER_M
 from jointformer.errors import CheckpointError
+from jointformer.evaluation import MM_PER_M
 from jointformer.metrics import mpjpe, p_mpjpe
 
 PRETRAINED_NAME = "wild_stage1.pth.tar"
@@ -36,8 +36,8 @@ def pretrained_path() -> Path:
     """Path of the packaged checkpoint (CheckpointError if the package was installed without it)."""
     path = Path(str(resources.files("jointformer").joinpath("weights", PRETRAINED_NAME)))
     if not path.is_file():
-        raise CheckpointError(f"the packaged weights {path} are missing: reinstall jointformer, or train them "
-                              f"with `python tools/train_wild.py` (see the README, 'In the wild')")
+        raise CheckpointError(f"the packaged weights {path} are missing: reinstall jointformer, or train "
+                              f"them with `python tools/train_wild.py` (see the README, 'In the wild')")
     return path
 
 

@@ -61,7 +61,7 @@ def euler_to_matrix(angles_deg: np.ndarray, order: str) -> np.ndarray:
     """(..., 3) degrees about the axes named in ``order`` (e.g. "zyx": first angle about z) -> (..., 3, 3),
     the product in the listed order ``R_order[0] @ R_order[1] @ R_order[2]``."""
     angles = np.radians(np.asarray(angles_deg, dtype=np.float64))
-    matrix = np.broadcast_to(np.eye(3), angles.shape[:-1] + (3, 3)).copy()
+    matrix = np.broadcast_to(np.eye(3), (*angles.shape[:-1], 3, 3)).copy()
     for index, axis in enumerate(order.lower()):
         matrix = matrix @ _axis_rotation(axis, angles[..., index])
     return matrix
@@ -245,16 +245,18 @@ def _parse_asf(path: Path) -> tuple[dict[str, _AsfBone], dict[str, list[str]], f
                 fields["name"][0], np.array(fields["direction"], dtype=np.float64),
                 float(fields["length"][0]), axis, [d.lower() for d in fields.get("dof", [])])
         except (KeyError, IndexError, ValueError) as error:
-            raise InputError(f"{path}: a bonedata block lacks name/direction/length/axis ({error})") from error
+            raise InputError(f"{path}: a bonedata block lacks name/direction/length/axis "
+                             f"({error})") from error
     children: dict[str, list[str]] = {}
     for line in _asf_section(text, "hierarchy").splitlines():
         words = line.split()
         if len(words) >= 2 and words[0] not in ("begin", "end"):
             children[words[0]] = words[1:]
-    if root_axis is None:
-        root_c = np.eye(3)
-    else:
-        root_c = euler_to_matrix(np.zeros(3), root_axis.group(1)[::-1])
+    orientation = re.search(r"orientation\s+(\S+)\s+(\S+)\s+(\S+)", root)
+    root_c = np.eye(3)
+    if root_axis is not None and orientation is not None:
+        root_c = euler_to_matrix(np.array(orientation.groups(), dtype=np.float64)[::-1],
+                                 root_axis.group(1)[::-1])
     return bones, children, INCH_M / float(units.group(1)), root_c, root_order.group(1).split()
 
 

@@ -202,7 +202,8 @@ def draw_camera(target: np.ndarray, rng: np.random.Generator) -> VirtualCamera:
     width, height = _IMAGE_SIZES[rng.integers(len(_IMAGE_SIZES))]
     if rng.uniform() < 0.5:
         width, height = height, width
-    focal = np.exp(rng.uniform(np.log(13.0), np.log(85.0))) / _FULL_FRAME_DIAGONAL_MM * np.hypot(width, height)
+    focal_35mm = np.exp(rng.uniform(np.log(13.0), np.log(85.0)))
+    focal = focal_35mm / _FULL_FRAME_DIAGONAL_MM * np.hypot(width, height)
     distance = np.exp(rng.uniform(np.log(1.5), np.log(10.0)))
     yaw = rng.uniform(0.0, 2.0 * np.pi)
     position = target + np.array([distance * np.cos(yaw), distance * np.sin(yaw), 0.0])
