@@ -194,9 +194,9 @@ def pose_figures(predicted: np.ndarray, reference: np.ndarray) -> dict[str, floa
 def body_frame_report(reference: np.ndarray) -> list[str]:
     """Lines: the reference skeleton's definition-sensitive measures next to Human3.6M's reference body
     (``jointformer.data.wild.REFERENCE_BONE_LENGTHS`` scaled by the subject's leg length)."""
-    from jointformer.data.wild import REFERENCE_BONE_LENGTHS, _body_frames
+    from jointformer.data.wild import REFERENCE_BONE_LENGTHS, body_frames
 
-    frames = _body_frames(reference)  # rows up, left, forward
+    frames = body_frames(reference)  # rows up, left, forward
     leg = np.nanmedian(np.linalg.norm(reference[:, [2, 5]] - reference[:, [1, 4]], axis=-1)
                        + np.linalg.norm(reference[:, [3, 6]] - reference[:, [2, 5]], axis=-1))
     scale = leg / (REFERENCE_BONE_LENGTHS[2] + REFERENCE_BONE_LENGTHS[3])

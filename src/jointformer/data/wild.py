@@ -131,7 +131,7 @@ def retarget(positions: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return result
 
 
-def _body_frames(positions: np.ndarray) -> np.ndarray:
+def body_frames(positions: np.ndarray) -> np.ndarray:
     """(T, 3, 3) per frame: rows are the body's up, left and forward unit axes (world frame)."""
     left = positions[:, 4] - positions[:, 1]
     up = positions[:, 8] - positions[:, 0]
@@ -146,7 +146,7 @@ def apply_definition(positions: np.ndarray, weight: float) -> np.ndarray:
     """(T, 17, 3) metres, mocap joint centres -> keypoints ``weight`` (0: Human3.6M's, 1: a detector's,
     ``DETECTOR_OFFSETS``) of the way to a detector's definitions. Pelvis and spine follow the hips and the
     thorax as the layouts synthesise them (mid-points)."""
-    frames = _body_frames(positions)
+    frames = body_frames(positions)
     moved = positions.copy()
     for joint, (up, out, forward) in DETECTOR_OFFSETS.items():
         side = -1.0 if joint in (1, 14) else (1.0 if joint in (4, 11) else 0.0)  # right side is -left
