@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from jointformer.lifting import Lifter
+from jointformer.lifting import DEFAULT_INPUT_STATS, Lifter
 from jointformer.pretrained import check_set_figures, embedded_check_set, pretrained_path, provenance
 
 
@@ -34,8 +34,8 @@ def test_packaged_model_meets_its_recorded_figures_on_the_embedded_check_set() -
 def test_lift_without_checkpoint_uses_the_packaged_model(tmp_path, capsys) -> None:
     from jointformer.cli import main
 
-    check_set = embedded_check_set()
-    pixels = check_set.inputs_2d[:8].numpy() * 500.0 + 500.0  # any image: the lifter normalises
+    mean_pose = np.asarray(DEFAULT_INPUT_STATS["mean_pose_2d"])  # (17, 2) root-relative, normalised
+    pixels = mean_pose[None] * 800.0 + np.array([540.0, 900.0]) + np.arange(8.0)[:, None, None]
     source = tmp_path / "poses.npy"
     np.save(source, pixels)
     out = tmp_path / "lifted.json"
