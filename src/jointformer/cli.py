@@ -293,8 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     lift = commands.add_parser("lift", help="lift 2D keypoints from any detector to 3D")
     lift.add_argument("input", help="COCO keypoint-results .json, .npy/.npz (T, J, 2|3), .csv, or a "
                       "VideoPose3D custom 2D .npz")
-    lift.add_argument("--checkpoint", required=True,
-                      help="stage-1 or refinement checkpoint (ours or published)")
+    lift.add_argument("--checkpoint", default=None,
+                      help="stage-1 or refinement checkpoint (ours or published); default: the packaged "
+                      "in-the-wild model (jointformer/weights/wild_stage1.pth.tar)")
     lift.add_argument("--refiner", default=None, help="refinement checkpoint to run on top of --checkpoint")
     lift.add_argument("--layout", default="coco",
                       help="keypoint layout: h36m, coco, halpe26, openpose25, mediapipe33, mpii16")
@@ -346,6 +347,13 @@ def _handle_lift(args: argparse.Namespace) -> int:
     from jointformer.layouts import get_layout
     from jointformer.lifting import Lifter, write_lift_output
 
+    if args.checkpoint is None:
+        if args.refiner is not None:
+            raise JointformerError("--refiner needs --checkpoint (the packaged model has no refiner)")
+        from jointformer.pretrained import pretrained_path
+
+        args.checkpoint = str(pretrained_path())
+        print(f"==> no --checkpoint: using the packaged in-the-wild model {args.checkpoint}")
     cli_checks.check_lift_outputs(args)
     layout = get_layout(args.layout)
     tracks = read_keypoints(args.input, num_joints=layout.num_joints, images=args.images)

@@ -240,6 +240,14 @@ class Lifter:
         return cls(model, input_stats, device=device, checkpoint=str(path),
                    refiner=None if refiner is None else str(refiner))
 
+    @classmethod
+    def pretrained(cls, device: str | torch.device = "auto") -> Lifter:
+        """The packaged in-the-wild model (:mod:`jointformer.pretrained`: stage 1 trained on drawn cameras
+        and bodies; how it was made and its figures are in its ``provenance``)."""
+        from jointformer.pretrained import pretrained_path
+
+        return cls.from_checkpoint(pretrained_path(), device=device)
+
     def lifting_model(self, flip_test: bool = True) -> LiftingModel:
         """The model with its normalisation and flip test as one module (used by :meth:`lift` and export)."""
         return LiftingModel(self.model, self.input_stats, flip_test=flip_test).to(self.device)
