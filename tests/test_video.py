@@ -177,31 +177,47 @@ def test_npz_output_holds_the_root_and_camera_frame_poses(no_decoding, checkpoin
         assert np.allclose(arrays["pose_3d_camera"], arrays["poses_3d"] + arrays["root_position"][:, None])
 
 
-def test_checkpoint_is_required_until_a_packaged_model_exists(tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["video", str(CLIP), "--out", str(tmp_path / "p.json")])
-    assert exit_info.value.code == 2
-    assert "no packaged in-the-wild model yet" in capsys.readouterr().err
+def test_without_checkpoint_the_packaged_model_lifts_and_says_so(no_decoding, tmp_path, capsys):
+    from jointformer.pretrained import pretrained_path
+
+    out = tmp_path / "p.json"
+    assert main(["video", str(CLIP), "--out", str(out)]) == 0
+    assert "using the packaged in-the-wild model" in capsys.readouterr().out
+    document = json.loads(out.read_text())
+    assert document["checkpoint"] == str(pretrained_path())
+    assert len(document["tracks"][0]["frames"]) == 30
+
+
+def test_a_refiner_without_its_checkpoint_is_an_error(tmp_path, capsys):
+    assert main(["video", str(CLIP), "--refiner", "r.pth.tar", "--out", str(tmp_path / "p.json")]) == 2
+    assert "--refiner needs --checkpoint" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("flag, name", [("--out", "p.csv"), ("--bvh", "p.txt"), ("--html", "p.png")])
-def test_bad_output_paths_are_parser_errors(checkpoint, tmp_path, capsys, flag, name):
+@pytest.mark.parametrize("flag, name", [("--out", "p.csv"), ("--bvh", "p.txt"), ("--html", "p.png"),
+                                        ("--keypoints-out", "d.npz")])
+def test_bad_output_paths_are_errors_before_any_work(checkpoint, tmp_path, capsys, flag, name):
     arguments = ["video", str(CLIP), "--checkpoint", str(checkpoint), "--out", str(tmp_path / "p.json")]
-    with pytest.raises(SystemExit) as exit_info:
-        main([*arguments, flag, str(tmp_path / name)])
-    assert exit_info.value.code == 2 and flag in capsys.readouterr().err
+    assert main([*arguments, flag, str(tmp_path / name)]) == 2
+    assert flag in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_output_over_the_input_is_a_parser_error(checkpoint, tmp_path, capsys):
+def test_an_output_over_the_input_is_refused(checkpoint, tmp_path, capsys):
     movie = tmp_path / "movie.json"  # a video under an odd name, and --out pointing at it
     movie.write_bytes(CLIP.read_bytes())
-    with pytest.raises(SystemExit) as exit_info:
-        main(["video", str(movie), "--checkpoint", str(checkpoint), "--out", str(movie)])
-    assert exit_info.value.code == 2 and "would overwrite the input" in capsys.readouterr().err
+    assert main(["video", str(movie), "--checkpoint", str(checkpoint), "--out", str(movie)]) == 2
+    assert "is an input of this command" in capsys.readouterr().err
     assert movie.read_bytes() == CLIP.read_bytes()
 
+
+def test_an_existing_file_of_another_kind_is_not_replaced(checkpoint, tmp_path, capsys):
+    notes = tmp_path / "notes.bvh"
+    notes.write_text("my notes\n")
+    arguments = ["video", str(CLIP), "--checkpoint", str(checkpoint), "--out", str(tmp_path / "p.json")]
+    assert main([*arguments, "--bvh", str(notes)]) == 2
+    assert "not a BVH motion written by jointformer" in capsys.readouterr().err
+    assert notes.read_text() == "my notes\n"
 
 def test_nobody_found_writes_no_outputs(no_decoding, monkeypatch, checkpoint, tmp_path, capsys):
     monkeypatch.setattr(ReplayDetector, "missing", frozenset(range(30)))

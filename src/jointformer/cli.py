@@ -342,18 +342,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _use_packaged_model_without_checkpoint(args: argparse.Namespace) -> None:
+    """``lift`` and ``video`` without --checkpoint lift with the packaged model, and say which."""
+    from jointformer.pretrained import checkpoint_or_packaged
+
+    args.checkpoint, packaged = checkpoint_or_packaged(args.checkpoint, args.refiner)
+    if packaged:
+        print(f"==> no --checkpoint: using the packaged in-the-wild model {args.checkpoint}")
+
+
 def _handle_lift(args: argparse.Namespace) -> int:
     from jointformer.keypoint_files import read_keypoints
     from jointformer.layouts import get_layout
     from jointformer.lifting import Lifter, write_lift_output
 
-    if args.checkpoint is None:
-        if args.refiner is not None:
-            raise JointformerError("--refiner needs --checkpoint (the packaged model has no refiner)")
-        from jointformer.pretrained import pretrained_path
-
-        args.checkpoint = str(pretrained_path())
-        print(f"==> no --checkpoint: using the packaged in-the-wild model {args.checkpoint}")
+    _use_packaged_model_without_checkpoint(args)
     cli_checks.check_lift_outputs(args)
     layout = get_layout(args.layout)
     tracks = read_keypoints(args.input, num_joints=layout.num_joints, images=args.images)

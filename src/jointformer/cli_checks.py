@@ -134,6 +134,21 @@ def _any_file(path: Path) -> bool:
     return True
 
 
+def _bvh_file(path: Path) -> bool:
+    with path.open("rb") as stream:
+        return stream.read(9) == b"HIERARCHY"
+
+
+def _coco_results(path: Path) -> bool:
+    """A COCO keypoint-results list (what ``jointformer video --keypoints-out`` writes)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, list) and all(isinstance(entry, dict) and "keypoints" in entry
+                                              for entry in document)
+
+
 @dataclass(frozen=True)
 class OutputKind:
     """What an output flag writes: its accepted suffixes and how to recognise an existing file of the same
@@ -157,6 +172,8 @@ VIEWER = OutputKind("HTML viewer", (".html", ".htm"), _any_file)
 RESULTS_JSON = OutputKind("evaluation results", (".json",), _json_with_key("protocol1"))
 RESULTS_CSV = OutputKind("results table", (".csv",), _csv_with_header("TimeStamp,checkpoint,"))
 ONNX_MODEL = OutputKind("ONNX model", (".onnx",), _any_file)
+MOTION = OutputKind("BVH motion", (".bvh",), _bvh_file)
+DETECTIONS_2D = OutputKind("2D detections file", (".json",), _coco_results)
 
 
 def _text_path(path: Path, flag: str) -> None:
@@ -231,6 +248,15 @@ def check_lift_outputs(args: argparse.Namespace) -> None:
     """``jointformer lift``: --out, --plot, --gif and --html against the input and the checkpoints."""
     check_outputs([("--out", args.out, LIFT_RESULT), ("--plot", args.plot, FIGURE),
                    ("--gif", args.gif, ANIMATION), ("--html", args.html, VIEWER)],
+                  inputs=[args.input, args.checkpoint, args.refiner])
+
+
+def check_video_outputs(args: argparse.Namespace) -> None:
+    """``jointformer video``: --out, --keypoints-out, --plot, --gif, --html and --bvh against the video and
+    the checkpoints."""
+    check_outputs([("--out", args.out, LIFT_RESULT), ("--keypoints-out", args.keypoints_out, DETECTIONS_2D),
+                   ("--plot", args.plot, FIGURE), ("--gif", args.gif, ANIMATION),
+                   ("--html", args.html, VIEWER), ("--bvh", args.bvh, MOTION)],
                   inputs=[args.input, args.checkpoint, args.refiner])
 
 

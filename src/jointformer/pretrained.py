@@ -24,7 +24,7 @@ from jointformer.checkpoint import read_checkpoint
 from jointformer.data.h36m import TEST_SUBJECTS, load_pose_set
 from jointformer.data.poseset import PoseSet, pose_extent_2d
 from jointformer.data.synthetic import SyntheticConfig, write_synthetic_dataset
-from jointformer.errors import CheckpointError
+from jointformer.errors import CheckpointError, JointformerError
 from jointformer.evaluation import MM_PER_M
 from jointformer.metrics import mpjpe, p_mpjpe
 
@@ -39,6 +39,18 @@ def pretrained_path() -> Path:
         raise CheckpointError(f"the packaged weights {path} are missing: reinstall jointformer, or train "
                               f"them with `python tools/train_wild.py` (see the README, 'In the wild')")
     return path
+
+
+def checkpoint_or_packaged(checkpoint: str | None, refiner: str | None) -> tuple[str, bool]:
+    """The command line's lifting checkpoint: ``checkpoint`` when given, else the packaged model's path.
+    Returns (path, whether it is the packaged model). A refiner needs its own stage 1, so ``refiner``
+    without ``checkpoint`` is a JointformerError."""
+    if checkpoint is not None:
+        return checkpoint, False
+    if refiner is not None:
+        raise JointformerError("--refiner needs --checkpoint (the stage-1 model it was trained on top of); "
+                               "the packaged model has no refiner")
+    return str(pretrained_path()), True
 
 
 def provenance(path: str | Path | None = None) -> dict[str, Any]:

@@ -8,13 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-NO_PACKAGED_MODEL = ("--checkpoint is required for now: jointformer has no packaged in-the-wild model yet "
-                     "(it is being built); pass a stage-1 or refinement checkpoint, e.g. one from "
-                     "`jointformer demo`")
+from jointformer.cli_checks import check_video_outputs, device_name, positive_float
 
 
 def add_video_parser(commands: argparse._SubParsersAction) -> None:
@@ -22,7 +19,7 @@ def add_video_parser(commands: argparse._SubParsersAction) -> None:
     video = commands.add_parser("video", help="video file or image folder -> 2D (MediaPipe Pose) -> 3D, BVH")
     video.add_argument("input", help="a video file (anything OpenCV reads) or a folder of images")
     video.add_argument("--checkpoint", default=None,
-                       help="stage-1 or refinement checkpoint (required until a packaged model ships)")
+                       help="stage-1 or refinement checkpoint (default: the packaged in-the-wild model)")
     video.add_argument("--refiner", default=None, help="refinement checkpoint to run on top of --checkpoint")
     video.add_argument("--out", required=True, help="output file, .json or .npz")
     video.add_argument("--keypoints-out", dest="keypoints_out", default=None,
@@ -32,9 +29,9 @@ def add_video_parser(commands: argparse._SubParsersAction) -> None:
     video.add_argument("--html", default=None, help="self-contained interactive HTML 3D viewer")
     video.add_argument("--bvh", default=None, help="BVH motion file for animation tools (Blender, ...)")
     video.add_argument("--smooth", action="store_true", help="One-Euro filter over time (poses and root)")
-    video.add_argument("--fps", type=float, default=None,
+    video.add_argument("--fps", type=positive_float, default=None,
                        help="frame rate: overrides the video's; a folder of images defaults to 25")
-    video.add_argument("--focal-length", dest="focal_length", type=float, default=None, metavar="PX",
+    video.add_argument("--focal-length", dest="focal_length", type=positive_float, default=None, metavar="PX",
                        help="focal length in pixels for the absolute root position (default: a phone's "
                        "26 mm equivalent, 0.60 x the frame diagonal)")
     video.add_argument("--min-score", dest="min_score", type=float, default=0.3,
@@ -43,30 +40,15 @@ def add_video_parser(commands: argparse._SubParsersAction) -> None:
                        help="fill joints missing in the whole track from the mean pose")
     video.add_argument("--no-flip", dest="no_flip", action="store_true",
                        help="no flip test-time augmentation")
-    video.add_argument("--device", default="auto")
+    video.add_argument("--device", default="auto", type=device_name)
     video.set_defaults(handler=handle_video)
 
 
-def _check_outputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """Every output's extension is right and none is the input, before any work is done."""
-    expected = {"out": (".json", ".npz"), "keypoints_out": (".json",), "plot": (".png",), "gif": (".gif",),
-                "html": (".html", ".htm"), "bvh": (".bvh",)}
-    source = Path(args.input).resolve()
-    for name, suffixes in expected.items():
-        value = getattr(args, name)
-        if value is None:
-            continue
-        flag = "--" + name.replace("_", "-")
-        if Path(value).suffix.lower() not in suffixes:
-            parser.error(f"{flag} {value}: expected a file ending in {' or '.join(suffixes)}")
-        if Path(value).resolve() == source:
-            parser.error(f"{flag} {value}: would overwrite the input")
-
-
 def handle_video(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    if args.checkpoint is None:
-        parser.error(NO_PACKAGED_MODEL)
-    _check_outputs(parser, args)
+    from jointformer.cli import _use_packaged_model_without_checkpoint
+
+    _use_packaged_model_without_checkpoint(args)
+    check_video_outputs(args)
     from jointformer.bvh import motion_from_poses, write_bvh
     from jointformer.lifting import Lifter, write_lift_output
     from jointformer.video import detection_track, fill_gaps, lift_detections, run_detection, write_detections
