@@ -239,13 +239,17 @@ _H36M = KeypointLayout(
     sources=tuple((index,) for index in range(len(H36M_NAMES))),
 )
 
-_COCO = _layout("coco", _COCO_NAMES, _COCO_PAIRS, {
-    **_SNAKE_LIMBS,
+# COCO and MediaPipe name the hips, shoulders, nose, eyes and ears alike: one recipe for both.
+_SNAKE_TORSO_AND_HEAD = {
     "Hip": ("left_hip", "right_hip"),
     "Spine": ("left_hip", "right_hip", "left_shoulder", "right_shoulder"),
     "Thorax": ("left_shoulder", "right_shoulder"),
     "Neck/Nose": ("nose",),
     "Head": ("left_eye", "right_eye", "left_ear", "right_ear"),
+}
+
+_COCO = _layout("coco", _COCO_NAMES, _COCO_PAIRS, {
+    **_SNAKE_LIMBS, **_SNAKE_TORSO_AND_HEAD,
 }, any_side=("Head",))
 
 _HALPE26 = _layout("halpe26", _HALPE_NAMES, (
@@ -280,12 +284,7 @@ _MEDIAPIPE33 = _layout("mediapipe33", _MEDIAPIPE_NAMES, (
       for part in ("shoulder", "elbow", "wrist", "pinky", "index", "thumb", "hip", "knee", "ankle", "heel",
                    "foot_index")),
 ), {
-    **_SNAKE_LIMBS,
-    "Hip": ("left_hip", "right_hip"),
-    "Spine": ("left_hip", "right_hip", "left_shoulder", "right_shoulder"),
-    "Thorax": ("left_shoulder", "right_shoulder"),
-    "Neck/Nose": ("nose",),
-    "Head": ("left_eye", "right_eye", "left_ear", "right_ear"),
+    **_SNAKE_LIMBS, **_SNAKE_TORSO_AND_HEAD,
 }, any_side=("Head",))
 
 _MPII16 = _layout("mpii16", _MPII_NAMES, tuple(
