@@ -256,7 +256,9 @@ def test_lift_tracks_gives_each_tracks_own_lift(trained):
     for one, together in zip(tracks, batched, strict=True):
         alone = lifter.lift(one.keypoints, scores=one.scores, sequence=one.is_sequence,
                             frame_numbers=one.frame_numbers if one.is_sequence else None, **options)
-        np.testing.assert_allclose(together.poses_3d, alone.poses_3d, rtol=0, atol=1e-6)
+        # 5e-6 m: float32 rounding of differently sized batched products (measured 1.0e-6 m with 2 threads),
+        # the same bound as the float32 model against its float64 reference.
+        np.testing.assert_allclose(together.poses_3d, alone.poses_3d, rtol=0, atol=5e-6)
         np.testing.assert_allclose(together.errors_mm, alone.errors_mm, rtol=0, atol=1e-3)
         np.testing.assert_array_equal(together.filled, alone.filled)
         np.testing.assert_array_equal(together.keypoints_2d, alone.keypoints_2d)
