@@ -54,7 +54,7 @@ def test_an_existing_data_file_is_not_replaced_by_lift_output(lift_inputs, tmp_p
     np.savez(data, positions_2d=np.zeros(3))
     before = data.read_bytes()
     assert main(lift(checkpoint, keypoints, "--out", str(data))) == 2
-    assert "not a lifted poses written by jointformer" in capsys.readouterr().err
+    assert "not recognised as lifted poses written by jointformer" in capsys.readouterr().err
     assert data.read_bytes() == before
 
 

@@ -129,6 +129,15 @@ def test_evaluate_3dhp_and_the_cross_dataset_table(tmp_path, tiny_data_dir, tiny
         with pytest.raises(SystemExit) as parser_exit:
             main(["evaluate", str(tiny_checkpoint), *flags])
         assert parser_exit.value.code == 2
+    # Re-running replaces its own results; a file of another kind under that name is refused before the work.
+    assert main(["evaluate", str(tiny_checkpoint), "--dataset", "3dhp", "--data-dir", str(mpi_dir),
+                 "--results", str(results), "--device", "cpu"]) == 0
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"mine": 1}')
+    assert main(["evaluate", str(tiny_checkpoint), "--dataset", "3dhp", "--data-dir", str(mpi_dir),
+                 "--results", str(notes), "--device", "cpu"]) == 2
+    assert "not recognised as evaluation results written by jointformer" in capsys.readouterr().err
+    assert notes.read_text() == '{"mine": 1}'
     missing = tmp_path / "no"
     assert main(["evaluate", str(tiny_checkpoint), "--dataset", "3dhp", "--data-dir", str(missing)]) == 2
     assert "holds neither TS1/annot_data.mat" in capsys.readouterr().err

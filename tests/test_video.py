@@ -216,7 +216,7 @@ def test_an_existing_file_of_another_kind_is_not_replaced(checkpoint, tmp_path, 
     notes.write_text("my notes\n")
     arguments = ["video", str(CLIP), "--checkpoint", str(checkpoint), "--out", str(tmp_path / "p.json")]
     assert main([*arguments, "--bvh", str(notes)]) == 2
-    assert "not a BVH motion written by jointformer" in capsys.readouterr().err
+    assert "not recognised as BVH motion written by jointformer" in capsys.readouterr().err
     assert notes.read_text() == "my notes\n"
 
 def test_nobody_found_writes_no_outputs(no_decoding, monkeypatch, checkpoint, tmp_path, capsys):

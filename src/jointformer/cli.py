@@ -430,7 +430,10 @@ def _handle_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     datasets = parse_datasets(parser, args)
     check_model_flags(parser, args)
     _check_flags_against_checkpoint(parser, args, "refine", args.evaluate)
-    return _evaluate(args) if datasets == ("h36m",) else evaluate_datasets(args, datasets)
+    if datasets == ("h36m",):
+        return _evaluate(args)
+    cli_checks.check_evaluate_outputs(args)
+    return evaluate_datasets(args, datasets)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

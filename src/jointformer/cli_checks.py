@@ -169,7 +169,10 @@ LIFT_RESULT = OutputKind("lifted poses", (".json", ".npz"), _lift_result)
 FIGURE = OutputKind("figure", (".png", ".pdf", ".svg"), _any_file)
 ANIMATION = OutputKind("animation", (".gif",), _any_file)
 VIEWER = OutputKind("HTML viewer", (".html", ".htm"), _any_file)
-RESULTS_JSON = OutputKind("evaluation results", (".json",), _json_with_key("protocol1"))
+RESULTS_JSON = OutputKind("evaluation results", (".json",),
+                          # Human3.6M ("protocol1"), MPI-INF-3DHP ("pck150") or both ({"h36m": ...}).
+                          lambda path: any(_json_with_key(key)(path)
+                                           for key in ("protocol1", "pck150", "h36m")))
 RESULTS_CSV = OutputKind("results table", (".csv",), _csv_with_header("TimeStamp,checkpoint,"))
 ONNX_MODEL = OutputKind("ONNX model", (".onnx",), _any_file)
 MOTION = OutputKind("BVH motion", (".bvh",), _bvh_file)
@@ -229,8 +232,9 @@ def check_outputs(outputs: Sequence[tuple[str, str | os.PathLike[str] | None, Ou
             if path.resolve() == other.resolve():
                 raise OutputError(f"{flag} and {other_flag} name the same file {path}; give two names")
         if path.exists() and not path.is_dir() and not kind.same_kind(path):
-            raise OutputError(f"{flag} {path}: the existing file is not a {kind.description} written by "
-                              f"jointformer, so it is not replaced; move it away or give another name")
+            raise OutputError(f"{flag} {path}: the existing file is not recognised as {kind.description} "
+                              f"written by jointformer, so it is not replaced; move it away or give another "
+                              f"name")
         _writable(path, flag)
 
 
