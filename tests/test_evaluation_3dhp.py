@@ -124,6 +124,9 @@ def test_evaluate_3dhp_and_the_cross_dataset_table(tmp_path, tiny_data_dir, tiny
     assert combined["3dhp"]["pck_joints"] == 17 and len(combined["3dhp"]["pck_joint_names"]) == 17
     assert combined["h36m"]["protocol1"]["avg"] > 0
     assert combined["3dhp"]["mpjpe"]["all"] == pytest.approx(document["mpjpe"]["all"])  # joints don't matter
+    with pytest.raises(SystemExit) as parser_exit:
+        main(["synth", "--layout", "3dhp", str(tmp_path / "other"), "--detector-name", "cpn"])
+    assert parser_exit.value.code == 2 and not (tmp_path / "other").exists()
     for flags in (["--dataset", "3dhp,kitti"], ["--dataset", "3dhp", "--actions", "Walking"],
                   ["--dataset", "3dhp", "--data-dir-3dhp", str(mpi_dir)]):
         with pytest.raises(SystemExit) as parser_exit:

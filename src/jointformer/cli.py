@@ -211,14 +211,18 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _handle_synth(args: argparse.Namespace) -> int:
+def _handle_synth(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.layout == "3dhp":
+        if args.detector_name is not None:
+            parser.error("--detector-name names the detector-like 2D file of the h36m layout; the 3dhp "
+                         "layout writes annot_data.mat files only")
         from jointformer.dataset_commands import handle_synth_3dhp
 
         return handle_synth_3dhp(args)
     from jointformer.data.synthetic import SyntheticConfig, write_synthetic_dataset
 
-    config = SyntheticConfig(seed=args.seed, detector_name=args.detector_name)
+    named = {"detector_name": args.detector_name} if args.detector_name else {}
+    config = SyntheticConfig(seed=args.seed, **named)
     cli_checks.check_output_directory("directory", args.directory)
     paths = write_synthetic_dataset(args.directory, config)
     for name, path in paths.items():
@@ -264,10 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="h36m: the VideoPose3D files (default); 3dhp: an MPI-INF-3DHP test set, "
                        "TS1..TS6/annot_data.mat")
     synth.add_argument("--seed", type=int, default=0)
-    synth.add_argument("--detector-name", dest="detector_name", default="cpn_ft_h36m_dbb",
+    synth.add_argument("--detector-name", dest="detector_name", default=None,
                        type=file_name_part,
-                       help="name of the detector-like 2D file: data_2d_h36m_NAME.npz")
-    synth.set_defaults(handler=lambda parser_, args: _handle_synth(args))
+                       help="h36m layout: name of the detector-like 2D file, data_2d_h36m_NAME.npz "
+                       "(default cpn_ft_h36m_dbb)")
+    synth.set_defaults(handler=_handle_synth)
 
     from jointformer.dataset_commands import add_prepare_parser
 
