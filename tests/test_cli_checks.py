@@ -102,6 +102,8 @@ def test_training_checks_its_checkpoint_directory_first(tmp_path, capsys):
     (["lift", "k.json", "--checkpoint", "c", "--out", "o.json", "--image-size", "0", "0"], "greater than 0"),
     (["export", "c.pth.tar", "--onnx", "m.onnx", "--opset", "99"], "use 17 to"),
     (["demo", "--device", "gpu0"], "cuda:N"),
+    (["synth", "d", "--seed", "-5"], ">= 0"),
+    (["synth", "d", "--layout", "3dhp", "--seed", "x"], ">= 0"),
 ])
 def test_bad_flag_values_are_parser_errors_listing_what_is_accepted(arguments, accepted, capsys):
     with pytest.raises(SystemExit) as caught:

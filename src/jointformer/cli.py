@@ -14,7 +14,14 @@ from dataclasses import asdict, fields
 from typing import TYPE_CHECKING
 
 from jointformer import __version__, cli_checks
-from jointformer.cli_checks import action_list, device_name, file_name_part, opset_version, positive_float
+from jointformer.cli_checks import (
+    action_list,
+    device_name,
+    file_name_part,
+    non_negative_int,
+    opset_version,
+    positive_float,
+)
 from jointformer.errors import JointformerError
 from jointformer.model_flags import add_compare_flags, add_model_flags, check_model_flags, handle_compare
 from jointformer.models.architecture_defaults import ARCHITECTURE_DEFAULTS, flag_help
@@ -218,6 +225,8 @@ def _handle_synth(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
                          "layout writes annot_data.mat files only")
         from jointformer.dataset_commands import handle_synth_3dhp
 
+        cli_checks.check_output_directory("directory", args.directory)
+
         return handle_synth_3dhp(args)
     from jointformer.data.synthetic import SyntheticConfig, write_synthetic_dataset
 
@@ -267,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--layout", default="h36m", choices=("h36m", "3dhp"),
                        help="h36m: the VideoPose3D files (default); 3dhp: an MPI-INF-3DHP test set, "
                        "TS1..TS6/annot_data.mat")
-    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--seed", type=non_negative_int, default=0, help="random seed (>= 0, default 0)")
     synth.add_argument("--detector-name", dest="detector_name", default=None,
                        type=file_name_part,
                        help="h36m layout: name of the detector-like 2D file, data_2d_h36m_NAME.npz "

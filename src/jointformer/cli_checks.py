@@ -40,6 +40,17 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """argparse type: a whole number >= 0 (seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
 def file_name_part(text: str) -> str:
     """argparse type: a name that becomes part of a file name (``-k NAME`` -> data_2d_h36m_NAME.npz):
     letters, digits, '_' and '-'; no path separators or dots."""

@@ -116,3 +116,18 @@ def test_synthetic_test_set_in_the_official_layout(tmp_path):
                                                                                 axis=-1)
     np.testing.assert_allclose(scale, UNIVERSAL_STATURE / 1.55)
     np.testing.assert_allclose(univ[:, 14], annot3[:, 14])
+
+
+def test_synth_replaces_its_own_test_set_but_never_the_official_one(tmp_path):
+    from jointformer.data.synthetic_3dhp import write_synthetic_3dhp
+    from jointformer.errors import OutputError
+
+    write_synthetic_3dhp(tmp_path / "ours", frames_per_activity=5)
+    write_synthetic_3dhp(tmp_path / "ours", frames_per_activity=5, seed=1)  # its own files: replaced
+    official = tmp_path / "official" / "TS3" / "annot_data.mat"
+    official.parent.mkdir(parents=True)
+    official.write_bytes(b"MATLAB 7.3 MAT-file, Platform: GLNXA64")
+    with pytest.raises(OutputError, match="was not written by"):
+        write_synthetic_3dhp(tmp_path / "official", frames_per_activity=5)
+    assert official.read_bytes() == b"MATLAB 7.3 MAT-file, Platform: GLNXA64"
+    assert sorted(path.name for path in (tmp_path / "official").iterdir()) == ["TS3"]

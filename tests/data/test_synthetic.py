@@ -295,7 +295,8 @@ def test_config_is_validated() -> None:
 
 def test_an_interrupted_write_leaves_no_file_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = SyntheticConfig(subjects=("S11",), actions=("Waiting",), trials=1, min_frames=30, max_frames=30)
-    (tmp_path / "data_3d_h36m.npz").write_bytes(b"old")
+    (tmp_path / "data_3d_h36m.npz").write_bytes(b"old")  # an earlier embedded data set, so replaceable
+    (tmp_path / "synthetic_config.json").write_text("{}")
     calls = []
     original = np.savez_compressed
 
@@ -308,7 +309,7 @@ def test_an_interrupted_write_leaves_no_file_behind(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(synthetic.np, "savez_compressed", failing_save)
     with pytest.raises(OutputError, match=r"data_2d_h36m_cpn_ft_h36m_dbb\.npz: disk full"):
         write_synthetic_dataset(tmp_path, config)
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["data_3d_h36m.npz"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["data_3d_h36m.npz", "synthetic_config.json"]
     assert (tmp_path / "data_3d_h36m.npz").read_bytes() == b"old"
 
 
@@ -332,3 +333,15 @@ def test_full_default_data_set(tmp_path: Path) -> None:
     assert min(frames) >= 200 and max(frames) <= 300
     assert 45_000 < sum(frames) < 60_000
     assert elapsed < 60.0  # ~10 s measured on 2 shared CPU cores; generous for slower machines
+
+
+def test_real_data_files_are_never_overwritten(tmp_path):
+    """A directory whose data files carry no synthetic_config.json (e.g. from `jointformer prepare`)."""
+    from jointformer.errors import OutputError
+
+    real = tmp_path / "data_3d_h36m.npz"
+    real.write_bytes(b"real Human3.6M")
+    with pytest.raises(OutputError, match="not part of an embedded data set"):
+        write_synthetic_dataset(tmp_path, SyntheticConfig(seed=0, trials=1, max_frames=30, min_frames=24))
+    assert real.read_bytes() == b"real Human3.6M"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["data_3d_h36m.npz"]

@@ -1260,7 +1260,9 @@ def _save_atomically(contents: dict[Path, dict[str, object]]) -> None:
 def write_synthetic_dataset(directory: str | Path, config: SyntheticConfig = SyntheticConfig(),
                             ) -> dict[str, Path]:
     """Generate the synthetic Human3.6M and write its three VideoPose3D files into ``directory`` (created
-    if missing; existing files of the same names are replaced atomically).
+    if missing). Existing files of the same names are replaced atomically only in a directory that holds an
+    embedded data set (its ``synthetic_config.json``); anywhere else they may be real Human3.6M files (from
+    ``jointformer prepare``), so they are an OutputError naming the file, and nothing is written.
 
     Returns {"3d": data_3d_h36m.npz, "gt": data_2d_h36m_gt.npz, config.detector_name: its 2D file}.
     """
@@ -1274,11 +1276,17 @@ def write_synthetic_dataset(directory: str | Path, config: SyntheticConfig = Syn
     except OSError as error:
         raise OutputError(f"cannot create the data directory {directory}: "
                           f"{error.strerror or type(error).__name__}") from error
+    targets = (directory / FILE_3D, directory / file_2d_name("gt"),
+               directory / file_2d_name(config.detector_name))
+    if not (directory / CONFIG_FILE).is_file():
+        for path in targets:
+            if path.exists():
+                raise OutputError(f"{path} exists and is not part of an embedded data set (no {CONFIG_FILE} "
+                                  f"beside it: real data?); it is not overwritten: give another directory")
     positions_3d = generate_positions_3d(config)
     positions_2d = project_positions_2d(positions_3d)
     detections = add_detector_noise(positions_2d, np.random.default_rng([config.seed, _DETECTOR_STREAM]))
-    paths = {"3d": directory / FILE_3D, "gt": directory / file_2d_name("gt"),
-             config.detector_name: directory / file_2d_name(config.detector_name)}
+    paths = dict(zip(("3d", "gt", config.detector_name), targets, strict=True))
     _save_atomically({
         paths["3d"]: {"positions_3d": positions_3d},
         paths["gt"]: {"positions_2d": positions_2d, "metadata": metadata_2d()},

@@ -28,6 +28,7 @@ from jointformer.data.camera import Camera, project_to_pixels, world_to_camera
 from jointformer.data.mpi_inf_3dhp import ANNOTATION_FILE, H36M_FROM_3DHP, IMAGE_SIZES, SEQUENCES
 from jointformer.data.skeleton import reduce_to_17
 from jointformer.data.synthetic import body_offsets, perform_action
+from jointformer.errors import OutputError
 
 ACTIVITY_PROGRAMMES: tuple[str, ...] = ("Walking", "Greeting", "Sitting", "Purchases", "SittingDown",
                                         "WalkTogether", "Phoning")  # for labels 1..7
@@ -132,10 +133,22 @@ def write_annotation_file(path: str | Path, sequence: SyntheticSequence) -> Path
     return Path(path)
 
 
+def _written_by_synth(path: Path) -> bool:
+    with path.open("rb") as stream:
+        return stream.read(len(_MATLAB_HEADER)) == _MATLAB_HEADER
+
+
 def write_synthetic_3dhp(directory: str | Path, frames_per_activity: int = 40, seed: int = 0) -> list[Path]:
-    """Write ``directory/TS1..TS6/annot_data.mat``; returns the six paths."""
+    """Write ``directory/TS1..TS6/annot_data.mat``; returns the six paths. An existing annotation file is
+    replaced only when this function wrote it (its MATLAB header says so): the official test set is never
+    overwritten (OutputError naming the file)."""
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
-        raise ValueError(f"{directory} exists and is not a directory; give a directory for the test set")
+        raise OutputError(f"{directory} exists and is not a directory; give a directory for the test set")
+    for name in SEQUENCES:
+        path = directory / name / ANNOTATION_FILE
+        if path.exists() and (not path.is_file() or not _written_by_synth(path)):
+            raise OutputError(f"{path} exists and was not written by `jointformer synth --layout 3dhp` (the "
+                              f"official test set?); it is not overwritten: give another directory")
     return [write_annotation_file(directory / name / ANNOTATION_FILE,
                                   generate_sequence(name, frames_per_activity, seed)) for name in SEQUENCES]
