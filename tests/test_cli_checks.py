@@ -103,6 +103,9 @@ def test_training_checks_its_checkpoint_directory_first(tmp_path, capsys):
     (["export", "c.pth.tar", "--onnx", "m.onnx", "--opset", "99"], "use 17 to"),
     (["demo", "--device", "gpu0"], "cuda:N"),
     (["synth", "d", "--seed", "-5"], ">= 0"),
+    (["train", "--model", "semgcn", "--hid_dim", "-1"], "valid model"),
+    (["train", "--hid_dim", "0"], "valid model"),
+    (["evaluate", "c.pth.tar", "--downsample", "0"], "positive whole number"),
     (["synth", "d", "--layout", "3dhp", "--seed", "x"], ">= 0"),
 ])
 def test_bad_flag_values_are_parser_errors_listing_what_is_accepted(arguments, accepted, capsys):

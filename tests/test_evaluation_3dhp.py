@@ -145,3 +145,16 @@ def test_evaluate_3dhp_and_the_cross_dataset_table(tmp_path, tiny_data_dir, tiny
     assert main(["evaluate", str(tiny_checkpoint), "--dataset", "3dhp", "--data-dir", str(missing)]) == 2
     assert "holds neither TS1/annot_data.mat" in capsys.readouterr().err
     assert SKELETON17.names[OFFICIAL_PCK_JOINTS[0]] == "Head"
+
+
+def test_3dhp_alone_leaves_an_unrelated_results_csv_alone(tmp_path, tiny_checkpoint, monkeypatch):
+    """`--results-csv` (default results.csv) is the Human3.6M table: 3DHP alone neither writes nor checks it."""
+    from jointformer.cli import main
+
+    mpi_dir = tmp_path / "mpi"
+    assert main(["synth", "--layout", "3dhp", str(mpi_dir)]) == 0
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results.csv").write_text("my,notes\n")
+    assert main(["evaluate", str(tiny_checkpoint), "--dataset", "3dhp", "--data-dir", str(mpi_dir),
+                 "--results", str(tmp_path / "r.json"), "--device", "cpu"]) == 0
+    assert (tmp_path / "results.csv").read_text() == "my,notes\n"

@@ -195,8 +195,13 @@ def _handle_training(parser: argparse.ArgumentParser, args: argparse.Namespace, 
     from jointformer.training import launch
 
     # A resumed run continues with the architecture stored in its checkpoint, not the flags' defaults.
-    model_config = (_check_flags_against_checkpoint(parser, args, stage, args.resume) if args.resume
-                    else _model_config(args, stage))
+    if args.resume:
+        model_config = _check_flags_against_checkpoint(parser, args, stage, args.resume)
+    else:
+        try:  # the config dataclasses check their values: a bad one is the user's flag, so a parser error
+            model_config = _model_config(args, stage)
+        except ValueError as error:
+            parser.error(f"the model flags do not make a valid model: {error}")
     result = launch(_train_options(args, stage), model_config)
     if result is not None:
         print(f"==> best validation Protocol #1 {result.best_protocol1:.2f} mm, checkpoint "
@@ -442,6 +447,10 @@ def _handle_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     from jointformer.dataset_commands import evaluate_datasets, parse_datasets
 
     datasets = parse_datasets(parser, args)
+    if args.downsample < 1:
+        parser.error(f"--downsample must be a positive whole number, got {args.downsample}")
+    if datasets == ("3dhp",):
+        args.results_csv = ""  # the Human3.6M results table: not written for 3DHP alone, so not checked
     check_model_flags(parser, args)
     _check_flags_against_checkpoint(parser, args, "refine", args.evaluate)
     if datasets == ("h36m",):
