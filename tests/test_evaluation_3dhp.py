@@ -148,7 +148,8 @@ def test_evaluate_3dhp_and_the_cross_dataset_table(tmp_path, tiny_data_dir, tiny
 
 
 def test_3dhp_alone_leaves_an_unrelated_results_csv_alone(tmp_path, tiny_checkpoint, monkeypatch):
-    """`--results-csv` (default results.csv) is the Human3.6M table: 3DHP alone neither writes nor checks it."""
+    """`--results-csv` (default results.csv) is the Human3.6M table: 3DHP alone neither writes nor checks
+    it."""
     from jointformer.cli import main
 
     mpi_dir = tmp_path / "mpi"
