@@ -119,3 +119,20 @@ def test_compare_writes_table_json_and_chart(tmp_path, tiny_data_dir, capsys) ->
         from jointformer.comparison import compare_checkpoints, write_comparison
         write_comparison(clash, compare_checkpoints([clash / "comparison.json"], test_set, repeats=1))
     assert (clash / "comparison.json").read_bytes() == before
+    # The command checks its outputs before any work: the same clash, a user's file under an output's name,
+    # and --out naming a file are errors that leave everything as it was.
+    assert main(["compare", str(clash / "comparison.json"), "--data-dir", str(tiny_data_dir),
+                 "--out", str(clash)]) == 2
+    assert "is an input of this command" in capsys.readouterr().err
+    notes = tmp_path / "mine"
+    notes.mkdir()
+    (notes / "comparison.md").write_text("my notes\n")
+    assert main(["compare", str(paths[0]), "--data-dir", str(tiny_data_dir), "--out", str(notes)]) == 2
+    assert "not recognised as comparison table" in capsys.readouterr().err
+    assert (notes / "comparison.md").read_text() == "my notes\n"
+    assert main(["compare", str(paths[0]), "--data-dir", str(tiny_data_dir), "--out", str(paths[1])]) == 2
+    assert "is a file, not a directory" in capsys.readouterr().err
+    for bad in (["--device", "nonsense"], ["-k", "../x"], ["-a", "Foo"], ["--repeats", "0"]):
+        with pytest.raises(SystemExit) as parser_exit:
+            main(["compare", str(paths[0]), *bad])
+        assert parser_exit.value.code == 2

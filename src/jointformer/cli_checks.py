@@ -40,6 +40,17 @@ def positive_float(text: str) -> float:
     return value
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1 (frame strides, repeats)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
 def non_negative_int(text: str) -> int:
     """argparse type: a whole number >= 0 (seeds)."""
     try:
@@ -145,6 +156,15 @@ def _any_file(path: Path) -> bool:
     return True
 
 
+def _text_containing(marker: str) -> Callable[[Path], bool]:
+    def holds(path: Path) -> bool:
+        try:
+            return marker in path.read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            return False
+    return holds
+
+
 def _bvh_file(path: Path) -> bool:
     with path.open("rb") as stream:
         return stream.read(9) == b"HIERARCHY"
@@ -187,6 +207,8 @@ RESULTS_JSON = OutputKind("evaluation results", (".json",),
 RESULTS_CSV = OutputKind("results table", (".csv",), _csv_with_header("TimeStamp,checkpoint,"))
 ONNX_MODEL = OutputKind("ONNX model", (".onnx",), _any_file)
 MOTION = OutputKind("BVH motion", (".bvh",), _bvh_file)
+COMPARISON_TABLE = OutputKind("comparison table", (".md",), _text_containing("| Forward, poses/s (batch"))
+COMPARISON_JSON = OutputKind("comparison", (".json",), _json_with_key("forward_batch"))
 DETECTIONS_2D = OutputKind("2D detections file", (".json",), _coco_results)
 
 
@@ -273,6 +295,15 @@ def check_video_outputs(args: argparse.Namespace) -> None:
                    ("--plot", args.plot, FIGURE), ("--gif", args.gif, ANIMATION),
                    ("--html", args.html, VIEWER), ("--bvh", args.bvh, MOTION)],
                   inputs=[args.input, args.checkpoint, args.refiner])
+
+
+def check_compare_outputs(args: argparse.Namespace) -> None:
+    """``jointformer compare``: the --out directory and the three files it gets, against the checkpoints."""
+    check_output_directory("--out", args.out)
+    out = Path(args.out)
+    check_outputs([("--out", out / "comparison.md", COMPARISON_TABLE),
+                   ("--out", out / "comparison.json", COMPARISON_JSON),
+                   ("--out", out / "comparison.png", FIGURE)], inputs=args.checkpoints)
 
 
 def check_evaluate_outputs(args: argparse.Namespace) -> None:

@@ -13,7 +13,13 @@ import argparse
 import sys
 from typing import Any
 
-from jointformer.errors import JointformerError
+from jointformer.cli_checks import (
+    action_list,
+    check_compare_outputs,
+    device_name,
+    file_name_part,
+    positive_int,
+)
 from jointformer.models.linear import LinearModelConfig
 from jointformer.models.registry import MODEL_NAMES, ModelConfig, model_name
 from jointformer.models.semgcn import SemGCNConfig
@@ -121,12 +127,15 @@ def add_compare_flags(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("checkpoints", nargs="+", metavar="CKPT", help="checkpoints to compare (any model family)")
     add("--data-dir", dest="data_dir", default="data", help="directory of the data files (default data/)")
-    add("-k", "--keypoints", default="gt", metavar="NAME", help="2D detections: data_2d_h36m_NAME.npz")
-    add("-a", "--actions", default="*", metavar="LIST", help="actions to test on, comma list, or *")
-    add("--downsample", default=1, type=int, metavar="FACTOR", help="keep every FACTOR-th frame")
+    add("-k", "--keypoints", default="gt", metavar="NAME", type=file_name_part,
+        help="2D detections: data_2d_h36m_NAME.npz")
+    add("-a", "--actions", default="*", metavar="LIST", type=action_list,
+        help="actions to test on, comma list, or *")
+    add("--downsample", default=1, type=positive_int, metavar="FACTOR", help="keep every FACTOR-th frame")
     add("--no-flip", dest="no_flip", action="store_true", help="no flip test-time augmentation")
-    add("--repeats", default=5, type=int, help="timed runs per speed figure (median; default 5)")
-    add("--device", default="cpu", help="cpu (default), cuda, ...: where accuracy and speed are measured")
+    add("--repeats", default=5, type=positive_int, help="timed runs per speed figure (median; default 5)")
+    add("--device", default="cpu", type=device_name,
+        help="cpu (default), cuda, ...: where accuracy and speed are measured")
     add("--out", default="comparison", help="directory for comparison.md, .json, .png (default comparison/)")
 
 
@@ -137,8 +146,7 @@ def handle_compare(args: argparse.Namespace) -> int:
     from jointformer.data.skeleton import TEST_SUBJECTS
     from jointformer.training import resolve_device
 
-    if args.repeats < 1 or args.downsample < 1:
-        raise JointformerError("compare: --repeats and --downsample must be positive")
+    check_compare_outputs(args)
     test_set = load_pose_set(args.data_dir, args.keypoints, TEST_SUBJECTS, actions=args.actions,
                              downsample=args.downsample).to(resolve_device(args.device))
     rows = compare_checkpoints(args.checkpoints, test_set, flip=not args.no_flip, repeats=args.repeats)
