@@ -43,3 +43,14 @@ def test_lift_without_checkpoint_uses_the_packaged_model(tmp_path, capsys) -> No
     assert "packaged in-the-wild model" in capsys.readouterr().out
     document = json.loads(out.read_text())
     assert document["checkpoint"].endswith("wild_stage1.pth.tar")
+
+
+def test_packaged_model_carries_its_own_pose_templates():
+    """Missing joints are placed from templates of the wild training set, not the embedded data set's."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a checkpoint without templates warns: the packaged one must not
+        lifter = Lifter.pretrained(device="cpu")
+    templates = np.asarray(lifter.input_stats["pose_templates_2d"])
+    assert templates.shape == (64, 17, 2) and np.isfinite(templates).all()
