@@ -103,6 +103,8 @@ def test_training_checks_its_checkpoint_directory_first(tmp_path, capsys):
     (["export", "c.pth.tar", "--onnx", "m.onnx", "--opset", "99"], "use 17 to"),
     (["demo", "--device", "gpu0"], "cuda:N"),
     (["synth", "d", "--seed", "-5"], ">= 0"),
+    (["lift", "k.json", "--out", "o.json", "--min-score", "7"], "from 0 to 1"),
+    (["video", "v.mp4", "--out", "o.json", "--min-score", "-5"], "from 0 to 1"),
     (["train", "--model", "semgcn", "--hid_dim", "-1"], "valid model"),
     (["train", "--hid_dim", "0"], "valid model"),
     (["evaluate", "c.pth.tar", "--downsample", "0"], "positive whole number"),

@@ -21,6 +21,7 @@ from jointformer.cli_checks import (
     non_negative_int,
     opset_version,
     positive_float,
+    unit_interval,
 )
 from jointformer.errors import JointformerError
 from jointformer.model_flags import add_compare_flags, add_model_flags, check_model_flags, handle_compare
@@ -327,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     lift.add_argument("--smooth", action="store_true", help="One-Euro filter over time (sequences only)")
     lift.add_argument("--fps", type=positive_float, default=50.0,
                       help="frame rate of sequences (for --smooth, --gif)")
-    lift.add_argument("--min-score", dest="min_score", type=float, default=0.3,
+    lift.add_argument("--min-score", dest="min_score", type=unit_interval, default=0.3,
                       help="keypoints scored below this are missing (default 0.3)")
     lift.add_argument("--images", action="store_true",
                       help="lift every pose as an independent image (default: a COCO file with one detection "

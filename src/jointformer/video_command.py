@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from jointformer.cli_checks import check_video_outputs, device_name, positive_float
+from jointformer.cli_checks import check_video_outputs, device_name, positive_float, unit_interval
 
 
 def add_video_parser(commands: argparse._SubParsersAction) -> None:
@@ -34,7 +34,7 @@ def add_video_parser(commands: argparse._SubParsersAction) -> None:
     video.add_argument("--focal-length", dest="focal_length", type=positive_float, default=None, metavar="PX",
                        help="focal length in pixels for the absolute root position (default: a phone's "
                        "26 mm equivalent, 0.60 x the frame diagonal)")
-    video.add_argument("--min-score", dest="min_score", type=float, default=0.3,
+    video.add_argument("--min-score", dest="min_score", type=unit_interval, default=0.3,
                        help="landmarks with a visibility below this are missing (default 0.3)")
     video.add_argument("--allow-missing", dest="allow_missing", action="store_true",
                        help="fill joints missing in the whole track from the mean pose")
