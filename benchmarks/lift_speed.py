@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from jointformer.checkpoint import save_checkpoint
+from jointformer.comparison import call_seconds
 from jointformer.lifting import DEFAULT_INPUT_STATS, Lifter
 from jointformer.models.jointformer import JointFormerConfig, build_model
 
@@ -79,13 +80,7 @@ def run_lift(source: Path, checkpoint: Path, out: Path, src: str | None) -> tupl
 def latency(function, calls: int) -> tuple[float, float]:
     """Median and 99th percentile seconds of ``calls`` calls (after 100 warm-up calls: a Lifter switches to
     ONNX Runtime after its 50th small call)."""
-    for _ in range(100):
-        function()
-    times = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
+    times = call_seconds(function, calls, warmup=100)
     return float(np.median(times)), float(np.percentile(times, 99))
 
 

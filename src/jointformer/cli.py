@@ -21,9 +21,9 @@ from jointformer.cli_checks import (
     non_negative_int,
     opset_version,
     positive_float,
-    unit_interval,
 )
 from jointformer.errors import JointformerError
+from jointformer.lift_flags import add_lifter_flags, use_packaged_model_without_checkpoint
 from jointformer.model_flags import add_compare_flags, add_model_flags, check_model_flags, handle_compare
 from jointformer.models.architecture_defaults import ARCHITECTURE_DEFAULTS, flag_help
 
@@ -313,34 +313,22 @@ def build_parser() -> argparse.ArgumentParser:
     lift = commands.add_parser("lift", help="lift 2D keypoints from any detector to 3D")
     lift.add_argument("input", help="COCO keypoint-results .json, .npy/.npz (T, J, 2|3), .csv, or a "
                       "VideoPose3D custom 2D .npz")
-    lift.add_argument("--checkpoint", default=None,
-                      help="stage-1 or refinement checkpoint (ours or published); default: the packaged "
-                      "in-the-wild model (jointformer/weights/wild_stage1.pth.tar)")
-    lift.add_argument("--refiner", default=None, help="refinement checkpoint to run on top of --checkpoint")
+    add_lifter_flags(lift, scored="keypoints scored")
     lift.add_argument("--layout", default="coco",
                       help="keypoint layout: h36m, coco, halpe26, openpose25, mediapipe33, mpii16")
     lift.add_argument("--image-size", dest="image_size", nargs=2, type=positive_float, metavar=("W", "H"),
                       help="image width and height in pixels (required for --normalization screen)")
-    lift.add_argument("--out", required=True, help="output file, .json or .npz")
     lift.add_argument("--plot", default=None, help="PNG: 2D input and 3D pose for up to 16 poses")
     lift.add_argument("--gif", default=None, help="GIF animation of the first track")
-    lift.add_argument("--html", default=None, help="self-contained interactive HTML 3D viewer")
     lift.add_argument("--smooth", action="store_true", help="One-Euro filter over time (sequences only)")
     lift.add_argument("--fps", type=positive_float, default=50.0,
                       help="frame rate of sequences (for --smooth, --gif)")
-    lift.add_argument("--min-score", dest="min_score", type=unit_interval, default=0.3,
-                      help="keypoints scored below this are missing (default 0.3)")
     lift.add_argument("--images", action="store_true",
                       help="lift every pose as an independent image (default: a COCO file with one detection "
                       "per image_id and no track ids is one track, a video; arrays and CSV rows are frames)")
-    lift.add_argument("--allow-missing", dest="allow_missing", action="store_true",
-                      help="fill joints missing in a single image (or a whole track) from the training pose "
-                      "template that best fits the joints that are present")
     lift.add_argument("--normalization", default="extent", choices=["extent", "screen"],
                       help="extent: centre and scale each pose to the training distribution (default); "
                       "screen: the Human3.6M screen normalisation with --image-size")
-    lift.add_argument("--no-flip", dest="no_flip", action="store_true", help="no flip test-time augmentation")
-    lift.add_argument("--device", default="auto", type=device_name)
     lift.set_defaults(handler=lambda parser_, args: _handle_lift(args))
 
     from jointformer.video_command import add_video_parser
@@ -362,21 +350,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _use_packaged_model_without_checkpoint(args: argparse.Namespace) -> None:
-    """``lift`` and ``video`` without --checkpoint lift with the packaged model, and say which."""
-    from jointformer.pretrained import checkpoint_or_packaged
-
-    args.checkpoint, packaged = checkpoint_or_packaged(args.checkpoint, args.refiner)
-    if packaged:
-        print(f"==> no --checkpoint: using the packaged in-the-wild model {args.checkpoint}")
-
-
 def _handle_lift(args: argparse.Namespace) -> int:
     from jointformer.keypoint_files import read_keypoints
     from jointformer.layouts import get_layout
     from jointformer.lifting import Lifter, write_lift_output
 
-    _use_packaged_model_without_checkpoint(args)
+    use_packaged_model_without_checkpoint(args)
     cli_checks.check_lift_outputs(args)
     layout = get_layout(args.layout)
     tracks = read_keypoints(args.input, num_joints=layout.num_joints, images=args.images)

@@ -29,48 +29,38 @@ from jointformer.errors import OutputError
 
 
 # --------------------------------------------------------------------------------------------- flag types
+def _number(text: str, convert: Callable[[str], float], accepts: Callable[[float], bool],
+            expected: str) -> float:
+    """``text`` converted by ``convert`` (float or int) when ``accepts`` the value, else an argparse error
+    saying ``expected``."""
+    try:
+        value = convert(text)
+    except ValueError:
+        value = None
+    if value is None or not accepts(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    return value
+
+
 def positive_float(text: str) -> float:
     """argparse type: a finite number > 0 (learning rates, image sizes, frame rates)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number greater than 0, got {text!r}")
-    return value
+    return _number(text, float, lambda value: math.isfinite(value) and value > 0,
+                   "a finite number greater than 0")
 
 
 def unit_interval(text: str) -> float:
     """argparse type: a number from 0 to 1 (keypoint scores)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
-    return value
+    return _number(text, float, lambda value: 0.0 <= value <= 1.0, "a number from 0 to 1")
 
 
 def positive_int(text: str) -> int:
     """argparse type: a whole number >= 1 (frame strides, repeats)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
+    return int(_number(text, int, lambda value: value >= 1, "a whole number >= 1"))
 
 
 def non_negative_int(text: str) -> int:
     """argparse type: a whole number >= 0 (seeds)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
+    return int(_number(text, int, lambda value: value >= 0, "a whole number >= 0"))
 
 
 def file_name_part(text: str) -> str:

@@ -56,8 +56,8 @@ def describe(model: nn.Module) -> str:
     return f"{name} non-local" if getattr(config, "non_local", False) else name
 
 
-def median_seconds(step: Callable[[], object], repeats: int, warmup: int = 2) -> float:
-    """Median wall time of ``repeats`` calls of ``step`` after ``warmup`` untimed calls, in seconds."""
+def call_seconds(step: Callable[[], object], repeats: int, warmup: int = 2) -> list[float]:
+    """Wall time in seconds of each of ``repeats`` calls of ``step``, after ``warmup`` untimed calls."""
     for _ in range(warmup):
         step()
     times = []
@@ -65,7 +65,12 @@ def median_seconds(step: Callable[[], object], repeats: int, warmup: int = 2) ->
         started = time.perf_counter()
         step()
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return times
+
+
+def median_seconds(step: Callable[[], object], repeats: int, warmup: int = 2) -> float:
+    """Median wall time of ``repeats`` calls of ``step`` after ``warmup`` untimed calls, in seconds."""
+    return statistics.median(call_seconds(step, repeats, warmup))
 
 
 def forward_speed(model: nn.Module, *, batch: int = FORWARD_BATCH, repeats: int = 5) -> float:

@@ -80,7 +80,8 @@ def parse_datasets(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
 def evaluate_datasets(args: argparse.Namespace, datasets: tuple[str, ...]) -> int:
     """``jointformer evaluate CKPT --dataset 3dhp`` or ``h36m,3dhp``: tables, the cross-dataset row, and one
     results.json ({"pck150", "auc", "mpjpe", ...} for 3dhp; {"h36m": ..., "3dhp": ...} for both)."""
-    from jointformer.evaluation_3dhp import evaluate_checkpoint_3dhp, format_cross_table, write_json
+    from jointformer.evaluation import write_results_document
+    from jointformer.evaluation_3dhp import evaluate_checkpoint_3dhp, format_cross_table
     from jointformer.training import resolve_device
 
     device = resolve_device(args.device)
@@ -88,7 +89,7 @@ def evaluate_datasets(args: argparse.Namespace, datasets: tuple[str, ...]) -> in
     if datasets == ("3dhp",):
         result = evaluate_checkpoint_3dhp(checkpoint, args.data_dir, device=device,
                                           pck_joints=args.pck_joints, flip=not args.no_flip, amp=args.amp)
-        path = write_json(args.results, result.to_dict(checkpoint))
+        path = write_results_document(args.results, result.to_dict(checkpoint))
         print(f"==> results written to {path}")
         return 0
     from jointformer.checkpoint import load_model
@@ -117,7 +118,7 @@ def evaluate_datasets(args: argparse.Namespace, datasets: tuple[str, ...]) -> in
     print(format_cross_table(checkpoint, h36m, mpi))
     if args.results_csv:
         append_results_csv(args.results_csv, h36m, checkpoint)
-    path = write_json(args.results, {"h36m": h36m.to_dict(checkpoint, args.keypoints),
+    path = write_results_document(args.results, {"h36m": h36m.to_dict(checkpoint, args.keypoints),
                                      "3dhp": mpi.to_dict(checkpoint)})
     print(f"==> results written to {path}")
     return 0

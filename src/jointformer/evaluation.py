@@ -180,7 +180,11 @@ def append_results_csv(path: str | Path, result: EvaluationResult, checkpoint: s
 def write_results_json(path: str | Path, result: EvaluationResult, checkpoint: str | None,
                        keypoints: str | None) -> Path:
     """Write every figure of ``result`` (mm) with the checkpoint and keypoints names as JSON."""
-    document = result.to_dict(checkpoint=checkpoint, keypoints=keypoints)
+    return write_results_document(path, result.to_dict(checkpoint=checkpoint, keypoints=keypoints))
+
+
+def write_results_document(path: str | Path, document: dict[str, Any]) -> Path:
+    """Write an evaluation's results (Human3.6M, MPI-INF-3DHP or both) as indented JSON, atomically."""
     return write_text_atomically(path, json.dumps(document, indent=2) + "\n")
 
 

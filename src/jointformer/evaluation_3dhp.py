@@ -11,7 +11,6 @@ ground truth, normalised with its own image size, and the same flip test as on H
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,6 @@ from jointformer.evaluation import (
     EvaluationResult,
     autocast_context,
     predict_poses,
-    write_text_atomically,
 )
 from jointformer.metrics import PCKSums
 
@@ -121,10 +119,6 @@ def format_cross_table(checkpoint: str, h36m: EvaluationResult, mpi: Result3DHP)
     row = (f"{name:<30}  {h36m.protocol1['avg']:8.1f}  {h36m.protocol2['avg']:8.1f}  "
            f"{mpi.pck150['all']:8.1f}  {mpi.auc['all']:8.1f}  {mpi.mpjpe['all']:10.1f}")
     return "\n".join([header, "-" * len(header), row])
-
-
-def write_json(path: str | Path, document: dict[str, Any]) -> Path:
-    return write_text_atomically(path, json.dumps(document, indent=2) + "\n")
 
 
 def evaluate_checkpoint_3dhp(checkpoint: str | Path, data_dir: str | Path, *, device: torch.device,

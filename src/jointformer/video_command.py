@@ -11,22 +11,19 @@ import time
 
 import numpy as np
 
-from jointformer.cli_checks import check_video_outputs, device_name, positive_float, unit_interval
+from jointformer.cli_checks import check_video_outputs, positive_float
+from jointformer.lift_flags import add_lifter_flags, use_packaged_model_without_checkpoint
 
 
 def add_video_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``video`` on the ``jointformer`` subcommands."""
     video = commands.add_parser("video", help="video file or image folder -> 2D (MediaPipe Pose) -> 3D, BVH")
     video.add_argument("input", help="a video file (anything OpenCV reads) or a folder of images")
-    video.add_argument("--checkpoint", default=None,
-                       help="stage-1 or refinement checkpoint (default: the packaged in-the-wild model)")
-    video.add_argument("--refiner", default=None, help="refinement checkpoint to run on top of --checkpoint")
-    video.add_argument("--out", required=True, help="output file, .json or .npz")
+    add_lifter_flags(video, scored="landmarks with a visibility")
     video.add_argument("--keypoints-out", dest="keypoints_out", default=None,
                        help="also keep the 2D detections: a COCO-results .json (`jointformer lift` reads it)")
     video.add_argument("--plot", default=None, help="PNG: 2D input and 3D pose for up to 16 frames")
     video.add_argument("--gif", default=None, help="GIF animation of the track")
-    video.add_argument("--html", default=None, help="self-contained interactive HTML 3D viewer")
     video.add_argument("--bvh", default=None, help="BVH motion file for animation tools (Blender, ...)")
     video.add_argument("--smooth", action="store_true", help="One-Euro filter over time (poses and root)")
     video.add_argument("--fps", type=positive_float, default=None,
@@ -34,20 +31,11 @@ def add_video_parser(commands: argparse._SubParsersAction) -> None:
     video.add_argument("--focal-length", dest="focal_length", type=positive_float, default=None, metavar="PX",
                        help="focal length in pixels for the absolute root position (default: a phone's "
                        "26 mm equivalent, 0.60 x the frame diagonal)")
-    video.add_argument("--min-score", dest="min_score", type=unit_interval, default=0.3,
-                       help="landmarks with a visibility below this are missing (default 0.3)")
-    video.add_argument("--allow-missing", dest="allow_missing", action="store_true",
-                       help="fill joints missing in the whole track from the mean pose")
-    video.add_argument("--no-flip", dest="no_flip", action="store_true",
-                       help="no flip test-time augmentation")
-    video.add_argument("--device", default="auto", type=device_name)
     video.set_defaults(handler=handle_video)
 
 
 def handle_video(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from jointformer.cli import _use_packaged_model_without_checkpoint
-
-    _use_packaged_model_without_checkpoint(args)
+    use_packaged_model_without_checkpoint(args)
     check_video_outputs(args)
     from jointformer.bvh import motion_from_poses, write_bvh
     from jointformer.lifting import Lifter, write_lift_output
