@@ -306,7 +306,7 @@ def test_an_interrupted_write_leaves_no_file_behind(tmp_path: Path, monkeypatch:
             raise OSError("disk full")
         original(file, **arrays)
 
-    monkeypatch.setattr(synthetic.np, "savez_compressed", failing_save)
+    monkeypatch.setattr(np, "savez_compressed", failing_save)
     with pytest.raises(OutputError, match=r"data_2d_h36m_cpn_ft_h36m_dbb\.npz: disk full"):
         write_synthetic_dataset(tmp_path, config)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["data_3d_h36m.npz", "synthetic_config.json"]
