@@ -340,7 +340,7 @@ def _local_rotations(motion: Motion, body: Body) -> np.ndarray:
     frames = motion.frames
     local = np.broadcast_to(np.eye(3), (frames, 32, 3, 3)).copy()
     local[:, PELVIS] = _chain(rot(2, motion.heading), rot(1, motion.pelvis_pitch),
-                               rot(0, motion.pelvis_roll))
+                              rot(0, motion.pelvis_roll))
     for side, (hip, knee, ankle, _, _) in enumerate(LEGS):
         sign = LATERAL[side]
         local[:, hip] = _chain(rot(1, -motion.hip_flex[:, side]), rot(0, sign * motion.hip_abd[:, side]),

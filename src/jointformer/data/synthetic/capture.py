@@ -59,7 +59,6 @@ def _place(positions: np.ndarray, yaw: float, centre: np.ndarray) -> np.ndarray:
     return placed
 
 
-
 def _generate_trial(subject: str, action: str, trial: int, config: SyntheticConfig) -> np.ndarray:
     """(T, 32, 3) float32 metres, world frame: one trial, seen whole by all four cameras of ``subject``."""
     rng = np.random.default_rng([config.seed, ALL_SUBJECTS.index(subject), ACTIONS.index(action), trial])
@@ -208,4 +207,3 @@ def add_detector_noise(positions_2d: dict[str, dict[str, list[np.ndarray]]], rng
                             camera.res_h, rng)
                 for index, (view, camera) in enumerate(zip(views, cameras, strict=True))]
     return noisy
-

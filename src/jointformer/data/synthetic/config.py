@@ -48,5 +48,3 @@ class SyntheticConfig:
             if unknown or not chosen or len(set(chosen)) != len(chosen):
                 raise ValueError(f"SyntheticConfig.{kind} must be distinct names from {', '.join(known)}; "
                                  f"got {list(chosen)!r}")
-
-

@@ -90,7 +90,7 @@ def degrees(value: float | np.ndarray) -> np.ndarray:
 
 
 def arc_path(t: np.ndarray, speed: np.ndarray, radius: float, turn: float,
-              start_angle: float) -> tuple[np.ndarray, np.ndarray]:
+             start_angle: float) -> tuple[np.ndarray, np.ndarray]:
     """Walk along a circle of ``radius`` m around the origin at ``speed`` (T,) m/s, turning ``turn`` = +1
     (counter-clockwise) or -1. Returns root_xy (T, 2) metres and heading (T,) radians (the path tangent)."""
     distance = np.concatenate([[0.0], np.cumsum(speed[:-1])]) / FPS
@@ -107,7 +107,7 @@ def gait_phase(t: np.ndarray, speed: np.ndarray, body: Body, rng: np.random.Gene
 
 
 def apply_gait(motion: Motion, body: Body, phase: np.ndarray, amplitude: np.ndarray | float,
-                arm_swing: float) -> None:
+               arm_swing: float) -> None:
     """Walking legs, pelvis and arm swing for gait ``phase`` (T,) cycles; ``amplitude`` (T,) or scalar in
     [0, 1] scales every excursion (0: standing). Right heel strike at phase 0, left at 0.5."""
     amplitude = np.broadcast_to(np.asarray(amplitude, dtype=np.float64), phase.shape)
@@ -202,7 +202,7 @@ def crossed_target(body: Body, side: int) -> np.ndarray:
 
 
 def apply_key_poses(motion: Motion, body: Body, t: np.ndarray, times: np.ndarray,
-                     poses: list[dict[str, np.ndarray]]) -> None:
+                    poses: list[dict[str, np.ndarray]]) -> None:
     """Ease ``motion`` through key ``poses`` at key ``times`` (K,) seconds; a field a pose leaves out takes
     the motion's first-frame value. Hand targets swing around the shoulders."""
     fields = sorted({name for pose in poses for name in pose})
@@ -218,7 +218,7 @@ def apply_key_poses(motion: Motion, body: Body, t: np.ndarray, times: np.ndarray
 
 
 def hold_times(t: np.ndarray, weights: np.ndarray, rng: np.random.Generator,
-                transition: float) -> np.ndarray:
+               transition: float) -> np.ndarray:
     """(2 * K,) key times holding K poses over the trial, hold lengths in proportion to ``weights`` (K,)
     (jittered by +-30 %), ``transition`` s between consecutive poses."""
     duration = t[-1] + 1.0 / FPS

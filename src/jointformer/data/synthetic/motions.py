@@ -116,7 +116,7 @@ def _sitting_down(t: np.ndarray, rng: np.random.Generator, body: Body) -> Motion
         forward = body.shoulder(side) + np.array([0.35, LATERAL[side] * 0.05, -0.35]) * body.arm_scale
         on_thigh = np.array([0.30, LATERAL[side] * 0.13, -0.50]) * body.arm_scale
         rest = blend_targets(forward[None], on_thigh[None], smoothstep((progress - 0.5) / 0.5),
-                              body.shoulder(side))
+                             body.shoulder(side))
         motion.wrist_target[:, side] = blend_targets(motion.wrist_target[:, side], rest, np.sin(
             0.5 * np.pi * progress), body.shoulder(side))
         motion.elbow_pole[:, side] = BACK_POLE[side]
@@ -139,7 +139,7 @@ def _sitting(t: np.ndarray, rng: np.random.Generator, body: Body) -> Motion:
     gesture = centre + np.array([0.10, 0.10, 0.12]) * wobble(rng, t, rng.uniform(0.4, 0.8), dims=3)
     activity = smoothstep(wobble(rng, t, 0.15)[:, 0] * 3.0 + 0.5)
     motion.wrist_target[:, gesturing] = blend_targets(motion.wrist_target[:, gesturing], gesture, activity,
-                                                       body.shoulder(gesturing))
+                                                      body.shoulder(gesturing))
     look_around(motion, t, rng, 40.0, 1.5)
     return motion
 
@@ -163,8 +163,8 @@ def _eating(t: np.ndarray, rng: np.random.Generator, body: Body) -> Motion:
     to_mouth = pulse(cycle, 0.25, 0.15, 0.25)
     motion.head_pitch -= degrees(8.0) * to_mouth
     motion.wrist_target[:, hand] = blend_targets(np.broadcast_to(rest, (len(t), 3)),
-                                                  mouth_target(motion, body, hand), to_mouth,
-                                                  body.shoulder(hand))
+                                                 mouth_target(motion, body, hand), to_mouth,
+                                                 body.shoulder(hand))
     motion.elbow_pole[:, hand] = DOWN_OUT_POLE[hand]
     motion.elbow_pole[:, plate] = DOWN_OUT_POLE[plate]
     motion.wrist_flex[:, hand] = degrees(30.0) * to_mouth
@@ -185,8 +185,8 @@ def _smoking(t: np.ndarray, rng: np.random.Generator, body: Body) -> Motion:
     cycle = (t / period + rng.uniform()) % 1.0
     to_mouth = pulse(cycle, 0.25, 0.2, 0.25)
     motion.wrist_target[:, hand] = blend_targets(np.broadcast_to(rest, (len(t), 3)),
-                                                  mouth_target(motion, body, hand), to_mouth,
-                                                  body.shoulder(hand))
+                                                 mouth_target(motion, body, hand), to_mouth,
+                                                 body.shoulder(hand))
     motion.elbow_pole[:, hand] = DOWN_OUT_POLE[hand]
     motion.wrist_flex[:, hand] = degrees(20.0)
     return motion
@@ -396,7 +396,7 @@ def _discussion(t: np.ndarray, rng: np.random.Generator, body: Body) -> Motion:
         gesture = centre + np.array([0.10, 0.12, 0.16]) * scale * swing
         activity = smoothstep(wobble(rng, t, 0.2)[:, 0] * 3.0 + 0.6)
         motion.wrist_target[:, side] = blend_targets(motion.wrist_target[:, side], gesture, activity,
-                                                      body.shoulder(side))
+                                                     body.shoulder(side))
         motion.elbow_pole[:, side] = DOWN_OUT_POLE[side]
     return motion
 
