@@ -172,10 +172,12 @@ class Body:
 
     @property
     def upper_arm(self) -> float:
+        """Shoulder to elbow, metres (both arms are equally long; measured on the left)."""
         return float(np.linalg.norm(self.offsets[ARMS[LEFT].elbow]))
 
     @property
     def forearm(self) -> float:
+        """Elbow to wrist, metres."""
         return float(np.linalg.norm(self.offsets[ARMS[LEFT].wrist]))
 
     @property
@@ -189,6 +191,7 @@ class Body:
 
     @property
     def leg(self) -> float:
+        """Hip to ankle (thigh plus shank), metres (both legs are equally long; measured on the right)."""
         thigh, shank = self.offsets[LEGS[RIGHT].knee], self.offsets[LEGS[RIGHT].ankle]
         return float(np.linalg.norm(thigh) + np.linalg.norm(shank))
 
@@ -283,6 +286,8 @@ class Motion:
         return self.heading.shape[0]
 
 
+# Elbow directions per side [right, left], thorax frame: elbows pointing back (arms relaxed, hands low or at
+# the sides) and down and out (hands raised in front of the body).
 BACK_POLE = (np.array([-1.0, -0.3, -0.4]), np.array([-1.0, 0.3, -0.4]))
 DOWN_OUT_POLE = (np.array([-0.3, -1.0, -1.0]), np.array([-0.3, 1.0, -1.0]))
 _MAX_ELBOW_FLEX = np.radians(145.0)

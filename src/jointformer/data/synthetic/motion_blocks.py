@@ -82,6 +82,7 @@ def _periodic_bump(phase: np.ndarray, centre: float, width: float) -> np.ndarray
 
 
 def degrees(value: float | np.ndarray) -> np.ndarray:
+    """An angle written in degrees, as radians (the programmes' figures read as degrees)."""
     return np.radians(value)
 
 

@@ -457,6 +457,8 @@ _LENGTH_FRACTION: dict[str, float] = {
 
 
 def trial_frames(action: str, config: SyntheticConfig, rng: np.random.Generator) -> int:
+    """Frames of one trial of ``action``: the action's place in [min_frames, max_frames] of ``config``
+    (``_LENGTH_FRACTION``) moved by up to +-0.25 of the range, drawn from ``rng``, clipped to the range."""
     fraction = np.clip(_LENGTH_FRACTION[action] + rng.uniform(-0.25, 0.25), 0.0, 1.0)
     return int(config.min_frames + round(fraction * (config.max_frames - config.min_frames)))
 
