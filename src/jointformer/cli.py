@@ -23,7 +23,11 @@ from jointformer.cli_checks import (
     positive_float,
 )
 from jointformer.errors import JointformerError
-from jointformer.lift_flags import add_lifter_flags, use_packaged_model_without_checkpoint
+from jointformer.lift_flags import (
+    add_lifter_flags,
+    use_packaged_model_without_checkpoint,
+    write_lift_pictures,
+)
 from jointformer.model_flags import add_compare_flags, add_model_flags, check_model_flags, handle_compare
 from jointformer.models.architecture_defaults import ARCHITECTURE_DEFAULTS, flag_help
 
@@ -262,12 +266,24 @@ def _handle_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``jointformer`` parser with every subcommand."""
+    return build_parsers()[0]
+
+
+def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The ``jointformer`` parser and each subcommand's parser by command name (the parser whose usage
+    line a command's errors print)."""
     parser = argparse.ArgumentParser(
         prog="jointformer", description="JointFormer: 2D-to-3D human pose lifting with error prediction.")
     parser.add_argument("--version", action="version", version=f"jointformer {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers: dict[str, argparse.ArgumentParser] = {}
 
-    demo = commands.add_parser("demo", help="the main job: data, stage 1, refiner, evaluation, figures")
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        subparsers[name] = commands.add_parser(name, help=text)
+        return subparsers[name]
+
+    demo = command("demo", "the main job: data, stage 1, refiner, evaluation, figures")
     demo.add_argument("--data-dir", dest="data_dir", default="data/synthetic",
                       help="embedded data set directory (written if absent; default data/synthetic)")
     demo.add_argument("--out", default="runs/demo", help="parent of the demo's run directory")
@@ -277,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--device", default="auto", type=device_name)
     demo.set_defaults(handler=lambda parser_, args: _handle_demo(args))
 
-    synth = commands.add_parser("synth", help="write the embedded synthetic data set (VideoPose3D layout)")
+    synth = command("synth", "write the embedded synthetic data set (VideoPose3D layout)")
     synth.add_argument("directory", help="output directory (created)")
     synth.add_argument("--layout", default="h36m", choices=("h36m", "3dhp"),
                        help="h36m: the VideoPose3D files (default); 3dhp: an MPI-INF-3DHP test set, "
@@ -291,9 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from jointformer.dataset_commands import add_prepare_parser
 
-    add_prepare_parser(commands)
+    subparsers["prepare"] = add_prepare_parser(commands)
 
-    summary = commands.add_parser("data-summary", help="subjects, actions, frames and reprojection error")
+    summary = command("data-summary", "subjects, actions, frames and reprojection error")
     summary.add_argument("directory", help="data directory")
     summary.add_argument("--keypoints", "-k", default="gt", type=file_name_part,
                          help="2D file: data_2d_h36m_NAME.npz")
@@ -301,16 +317,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, stage, text in (("train", "stage1", "train (or --evaluate) JointFormer, stage 1"),
                               ("refine", "refine", "train (or --evaluate) the refiner, stage 2")):
-        sub = commands.add_parser(name, help=text)
+        sub = command(name, text)
         _add_seed_flags(sub, stage)
         sub.set_defaults(handler=lambda parser_, args, stage=stage: _handle_training(parser_, args, stage))
 
-    evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint (ours or published) on S9/S11")
+    evaluate = command("evaluate", "evaluate a checkpoint (ours or published) on S9/S11")
     evaluate.add_argument("evaluate", metavar="CHECKPOINT", help="checkpoint file")
     _add_seed_flags(evaluate, "evaluate")
     evaluate.set_defaults(handler=_handle_evaluate)
 
-    lift = commands.add_parser("lift", help="lift 2D keypoints from any detector to 3D")
+    lift = command("lift", "lift 2D keypoints from any detector to 3D")
     lift.add_argument("input", help="COCO keypoint-results .json, .npy/.npz (T, J, 2|3), .csv, or a "
                       "VideoPose3D custom 2D .npz")
     add_lifter_flags(lift, scored="keypoints scored")
@@ -333,9 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from jointformer.video_command import add_video_parser
 
-    add_video_parser(commands)
+    subparsers["video"] = add_video_parser(commands)
 
-    export = commands.add_parser("export", help="export a model with its normalisation to ONNX")
+    export = command("export", "export a model with its normalisation to ONNX")
     export.add_argument("checkpoint", help="stage-1 or refinement checkpoint")
     export.add_argument("--onnx", required=True, help="output .onnx file")
     export.add_argument("--refiner", default=None, help="refinement checkpoint to run on top")
@@ -344,10 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--no-flip", dest="no_flip", action="store_true", help="leave the flip test out")
     export.set_defaults(handler=lambda parser_, args: _handle_export(args))
 
-    compare = commands.add_parser("compare", help="compare checkpoints: P1/P2 per action, size, speed")
+    compare = command("compare", "compare checkpoints: P1/P2 per action, size, speed")
     add_compare_flags(compare)
     compare.set_defaults(handler=lambda parser_, args: handle_compare(args))
-    return parser
+    return parser, subparsers
 
 
 def _handle_lift(args: argparse.Namespace) -> int:
@@ -381,34 +397,8 @@ def _handle_lift(args: argparse.Namespace) -> int:
                 "input_stats_source": lifter.input_stats.get("source", "checkpoint")}
     path = write_lift_output(args.out, tracks, results, metadata)
     print(f"==> {sum(len(result) for result in results)} poses in {len(tracks)} track(s) written to {path}")
-    _lift_pictures(args, tracks, results)
+    write_lift_pictures(args, tracks, results)
     return 0
-
-
-def _lift_pictures(args: argparse.Namespace, tracks, results) -> None:
-    import numpy as np
-
-    from jointformer.visualization import plot_poses, write_gif, write_html
-
-    if args.plot:
-        rows = [(track, result, row) for track, result in zip(tracks, results, strict=True)
-                for row in range(len(result))]
-        chosen = [rows[int(index)] for index in np.linspace(0, len(rows) - 1, min(16, len(rows)))]
-        errors = [result.errors_mm[row] for _, result, row in chosen if result.errors_mm is not None]
-        path = plot_poses(args.plot, np.stack([result.poses_3d[row] for _, result, row in chosen]),
-                          inputs_2d=np.stack([result.keypoints_2d[row] for _, result, row in chosen]),
-                          errors_mm=np.stack(errors) if len(errors) == len(chosen) else None,
-                          titles=[f"{track.track_id} frame {track.frame_ids[row]}"
-                                  for track, _, row in chosen])
-        print(f"==> figure: {path}")
-    first = results[0]
-    if args.gif:
-        gif = write_gif(args.gif, first.poses_3d, inputs_2d=first.keypoints_2d, errors_mm=first.errors_mm,
-                        fps=min(args.fps, 25.0))
-        print(f"==> animation: {gif}")
-    if args.html:
-        html = write_html(args.html, first.poses_3d, errors_mm=first.errors_mm, fps=args.fps)
-        print(f"==> viewer: {html}")
 
 
 def _handle_export(args: argparse.Namespace) -> int:
@@ -441,14 +431,13 @@ def _handle_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (errors in the user's input give status 2)."""
-    parser = build_parser()
+    parser, subparsers = build_parsers()
     args = parser.parse_args(argv)
     from jointformer.allocator import keep_large_blocks_in_heap
 
     keep_large_blocks_in_heap()  # large activations reused, not re-faulted: ~1.5x faster batches on CPU
-    subparser = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
     try:
-        return args.handler(subparser, args)
+        return args.handler(subparsers[args.command], args)
     except (JointformerError, FileNotFoundError) as error:
         print(f"jointformer {args.command}: error: {error}", file=sys.stderr)
         return 2
@@ -458,4 +447,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "build_parsers", "main"]

@@ -18,8 +18,9 @@ DATASETS = ("h36m", "3dhp")
 DEFAULT_3DHP_FOLDER = "mpi_inf_3dhp_test_set"
 
 
-def add_prepare_parser(commands: argparse._SubParsersAction) -> None:
-    """``jointformer prepare h36m (--from-cdf DIR | --from-archive ZIP) [--out DIR] ...``"""
+def add_prepare_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """``jointformer prepare h36m (--from-cdf DIR | --from-archive ZIP) [--out DIR] ...``; returns the
+    ``prepare`` parser (the one whose usage line its errors print)."""
     prepare = commands.add_parser("prepare", help="make the data files from a data set's official downloads")
     datasets = prepare.add_subparsers(dest="prepare_dataset", metavar="DATASET", required=True)
     h36m = datasets.add_parser("h36m", help="data_3d_h36m.npz and data_2d_h36m_gt.npz from Human3.6M")
@@ -36,6 +37,7 @@ def add_prepare_parser(commands: argparse._SubParsersAction) -> None:
                       "must cover the mocap's")
     h36m.add_argument("--force", action="store_true", help="replace existing output files")
     h36m.set_defaults(handler=handle_prepare)
+    return prepare
 
 
 def handle_prepare(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ import shlex
 
 import pytest
 
-from jointformer.cli import _model_config, build_parser
+from jointformer.cli import _model_config, build_parser, build_parsers
 from jointformer.models.architecture_defaults import ARCHITECTURE_DEFAULTS
 from jointformer.models.jointformer import JointFormerConfig
 
@@ -46,8 +46,7 @@ def _flag_settings(command: str) -> list[str]:
 
 @pytest.mark.parametrize("command, stage", [("train", "stage1"), ("refine", "refine")])
 def test_each_flag_the_seed_command_sets_says_so_in_its_help(command: str, stage: str) -> None:
-    parser = build_parser()
-    subparser = parser._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
+    subparser = build_parsers()[1][command]
     helps = {action.dest: action.help or "" for action in subparser._actions}
     label = "stage 1" if stage == "stage1" else "refiner"
     for setting in _flag_settings(SEED_COMMANDS[stage]):
