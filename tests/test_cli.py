@@ -169,6 +169,13 @@ def test_each_command_reads_each_checkpoint_once(refinement_checkpoints, tiny_da
         reads = count_checkpoint_reads(monkeypatch)
         assert main(argv) == 0, name
         assert reads == expected[name], name
+    tiny = ["-l", "1", "-z", "16", "--d_inner", "32", "-b", "256", "--downsample", "8", "-e", "2",
+            "--data-dir", str(tiny_data_dir), "--device", "cpu", "--progress", "none"]
+    assert main(["train", *tiny, "--stop-after-epoch", "1", "-c", str(tmp_path / "runs")]) == 0
+    (last,) = (tmp_path / "runs").glob("*/ckpt_last.pth.tar")
+    reads = count_checkpoint_reads(monkeypatch)
+    assert main(["train", *tiny, "--resume", str(last)]) == 0
+    assert reads == {"ckpt_last.pth.tar": 1}
 
 
 def test_evaluate_takes_its_own_flags_not_the_training_ones(capsys):
