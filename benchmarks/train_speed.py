@@ -14,6 +14,7 @@ import argparse
 import os
 import statistics
 import time
+from pathlib import Path
 
 import torch
 
@@ -22,7 +23,7 @@ from jointformer.data.h36m import load_pose_sets
 from jointformer.demo import ensure_dataset
 from jointformer.evaluation import evaluate_model
 from jointformer.models.jointformer import JointFormerConfig
-from jointformer.training import TrainOptions, build_task, resolve_device, train_one_epoch
+from jointformer.training import Run, RunState, TrainOptions, build_task, resolve_device, train_one_epoch
 
 H36M_TRAIN_POSES = 1_559_752
 BATCH = 256
@@ -46,15 +47,15 @@ def main() -> None:
     task = build_task(options, JointFormerConfig(), device)
     optimizer = torch.optim.AdamW(task.trainable.parameters(), lr=1e-3)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=100 * args.steps)
-    generator, flip_generator = torch.Generator().manual_seed(0), torch.Generator().manual_seed(1)
-    state = {"step": 0}
+    run = Run(options, task, train_set, test_set, optimizer, scheduler, run_dir=Path("."))
+    state = RunState(shuffle_generator=torch.Generator().manual_seed(0),
+                     flip_generator=torch.Generator().manual_seed(1))
     print(f"torch {torch.__version__} on {device}, {torch.get_num_threads()} threads, "
           f"load average before {os.getloadavg()[0]:.2f}")
 
     def loop() -> float:
         start = time.perf_counter()
-        train_one_epoch(task, train_set, optimizer, scheduler, state, options, generator, flip_generator,
-                        0, 1, task.forward, "benchmark")
+        train_one_epoch(run, state)
         if device.type == "cuda":
             torch.cuda.synchronize()
         return len(train_set) / (time.perf_counter() - start)

@@ -181,9 +181,9 @@ def test_stored_configs_input_stats_and_load_two_stage(tmp_path: Path) -> None:
     published_refinement = save_published(tmp_path / "refine.pth.tar", {
         "state_dict": refiner.state_dict(), "jt_state_dict": stage1.state_dict(), "error": np.float64(1.0)})
 
-    assert stored_configs(first) == {"stage1": other.config, "refiner": None}
+    assert stored_configs(first) == {"jointformer": other.config, "refiner": None}
     configs = stored_configs(published_refinement)
-    assert configs["stage1"] == stage1.config
+    assert configs["jointformer"] == stage1.config
     assert configs["refiner"] == dataclasses.replace(refiner.config, pred_dropout=0.1)
     assert read_input_stats(first) == stats
     assert read_input_stats(published_refinement) is None

@@ -340,8 +340,9 @@ def test_refiner_on_top_lifts_and_exports(trained, tmp_path, tiny_data_dir):
     checkpoint, test_set = trained
     refiner_config = JointFormerConfig(kind="refiner", in_features=8, hid_dim=16, num_layers=1, d_inner=32,
                                        num_heads=2, d_head=8, intermediate=False, error_prediction=False)
-    options = TrainOptions(stage="refine", data_dir=str(tiny_data_dir), batch_size=64, epochs=1, device="cpu",
-                           pose_weights=str(checkpoint), run_dir=str(tmp_path / "refine"), progress="none")
+    options = TrainOptions(stage="refiner", data_dir=str(tiny_data_dir), batch_size=64, epochs=1,
+                           device="cpu", pose_weights=str(checkpoint), run_dir=str(tmp_path / "refine"),
+                           progress="none")
     refined = train(options, refiner_config, pose_sets=load_pose_sets(tiny_data_dir, "gt"))
     _, pixels, _ = pixels_of(test_set, 0)
     alone = Lifter.from_checkpoint(checkpoint, device="cpu").lift(pixels[:8], layout="h36m", sequence=False)

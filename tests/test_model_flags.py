@@ -52,9 +52,11 @@ def test_baseline_trains_with_inert_seed_flags_warned(tmp_path, tiny_data_dir, c
     assert len(checkpoint["optimizer"]["state"]) > 0 and "lr_lambdas" in checkpoint["scheduler"]
     assert isinstance(load_model(checkpoint_path), SemGCN)
 
-    # Evaluation reads the family from the checkpoint; a contradicting --model is a parser error.
+    # Evaluation reads the family from the checkpoint (`evaluate` takes no --model); a contradicting
+    # --model of the seed's `--evaluate` is a parser error.
     with pytest.raises(SystemExit) as exit_info:
-        main(["evaluate", str(checkpoint_path), "--model", "linear", "--data-dir", str(tiny_data_dir)])
+        main(["train", "--evaluate", str(checkpoint_path), "--model", "linear", "--data-dir",
+              str(tiny_data_dir)])
     assert exit_info.value.code == 2
     assert "holds a semgcn model" in capsys.readouterr().err
 

@@ -81,7 +81,7 @@ def test_refiner_trains_on_a_stage1_checkpoint(tmp_path, tiny_data_dir):
     first = train(options(tmp_path / "s1", tiny_data_dir, epochs=1), SMALL, pose_sets=pose_sets)
     refiner = JointFormerConfig(kind="refiner", in_features=8, hid_dim=32, num_layers=1, d_inner=64,
                                 num_heads=2, d_head=16, intermediate=False, error_prediction=False)
-    second = train(options(tmp_path / "s2", tiny_data_dir, stage="refine", epochs=1,
+    second = train(options(tmp_path / "s2", tiny_data_dir, stage="refiner", epochs=1,
                            pose_weights=str(first.best_checkpoint)), refiner, pose_sets=pose_sets)
     checkpoint = read_checkpoint(second.best_checkpoint)
     assert "jt_state_dict" in checkpoint
@@ -94,7 +94,7 @@ def test_refiner_trains_on_a_stage1_checkpoint(tmp_path, tiny_data_dir):
 def test_refine_without_pose_weights_is_an_error(tmp_path, tiny_data_dir):
     refiner = JointFormerConfig.published_refiner()
     with pytest.raises(ValueError, match="pose_weights"):
-        train(options(tmp_path, tiny_data_dir, stage="refine"), refiner)
+        train(options(tmp_path, tiny_data_dir, stage="refiner"), refiner)
 
 
 @pytest.mark.slow
@@ -126,11 +126,11 @@ def test_refiner_opt_outs_change_what_is_trained(tmp_path, tiny_data_dir):
     refiner = JointFormerConfig(kind="refiner", in_features=8, hid_dim=32, num_layers=1, d_inner=64,
                                 num_heads=2, d_head=16, intermediate=False, error_prediction=False)
     weights = str(first.best_checkpoint)
-    published = build_task(options(tmp_path, tiny_data_dir, stage="refine", pose_weights=weights), refiner,
+    published = build_task(options(tmp_path, tiny_data_dir, stage="refiner", pose_weights=weights), refiner,
                            torch.device("cpu"))
     published.set_train_mode()
     assert published.stage1.training and published.clip_parameters == []  # the two published quirks
-    opted_out = build_task(options(tmp_path, tiny_data_dir, stage="refine", pose_weights=weights,
+    opted_out = build_task(options(tmp_path, tiny_data_dir, stage="refiner", pose_weights=weights,
                                    freeze_stage1_dropout=True, clip_refiner=True),
                            refiner, torch.device("cpu"))
     opted_out.set_train_mode()

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     train_set, validation_set = build_wild_pose_set(training_config), build_wild_pose_set(validation_config)
     print(f"==> wild data: {len(train_set)} training poses, {len(validation_set)} validation poses "
           f"({time.perf_counter() - started:.0f} s)", flush=True)
-    options = TrainOptions(stage="stage1", epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+    options = TrainOptions(stage="jointformer", epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                            augment=True, seed=args.seed, device="cpu", run_dir=args.out, progress="lines",
                            snapshot=max(args.epochs, 1), eval_batch_size=4096)
     result = train(options, stage1_config(), pose_sets=(train_set, validation_set))

@@ -29,6 +29,7 @@ import os
 import pickle
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from torch import Tensor, nn
 from jointformer.atomic_files import atomic_output
 from jointformer.baseline_layouts import infer_baseline_config, is_baseline_layout, tolerated_missing
 from jointformer.errors import CheckpointError
+from jointformer.models.architecture_defaults import ModelKind
 from jointformer.models.jointformer import (
     REFINER_IN_FEATURES,
     JointFormer,
@@ -353,6 +355,66 @@ def _two_stage(stage1: JointFormer, refiner: Refiner, path: Path) -> TwoStage:
                               f"{error}") from error
 
 
+@dataclass(frozen=True)
+class LoadedCheckpoint:
+    """A checkpoint file read once (:func:`load_checkpoint`): a command reads its checkpoint once and asks
+    this object for what it needs (the architectures, the model, the input statistics).
+
+    path: the file (named in every error message); contents: the dict :func:`read_checkpoint` returns.
+    """
+
+    path: Path
+    contents: dict[str, Any]
+
+    def model(self, map_location: Any = "cpu") -> JointFormer | TwoStage:
+        """The checkpoint's model in eval mode: a JointFormer (or baseline) for a stage-1 checkpoint, a
+        TwoStage running its stage-1 weights and the refiner for a refinement checkpoint. A string or
+        device ``map_location`` moves it there."""
+        model: nn.Module = self.stage1()
+        if self.contents.get("jt_state_dict") is not None:
+            model = _two_stage(model, self.refiner(), self.path)  # type: ignore[arg-type]
+        return _to_device(model, map_location)  # type: ignore[return-value]
+
+    def stage1(self, map_location: Any = "cpu") -> JointFormer:
+        """The stage-1 model of a stage-1 or refinement checkpoint, in eval mode."""
+        return _to_device(_stage1_from(self.contents, self.path), map_location)  # type: ignore[return-value]
+
+    def refiner(self) -> Refiner:
+        """The refiner of a refinement checkpoint (its ``state_dict``), in eval mode, on the CPU."""
+        return _refiner_from(self.contents, self.path)
+
+    def configs(self) -> dict[ModelKind, ModelConfig | None]:
+        """The architectures: {"jointformer": the stage-1 config, "refiner": the refiner's or None}.
+
+        Stored configs are used when present; published checkpoints get theirs recognised by
+        ``infer_config``."""
+        checkpoint, path = self.contents, self.path
+        if checkpoint.get("jt_state_dict") is not None:
+            stage1 = _config_of(checkpoint, "jt_config", path) or _with_path(
+                path, infer_config, checkpoint["jt_state_dict"], "jointformer")
+            refiner = _config_of(checkpoint, "config", path) or _with_path(
+                path, infer_config, checkpoint["state_dict"], "refiner")
+            return {"jointformer": stage1, "refiner": refiner}
+        config = _config_of(checkpoint, "config", path) or _with_path(
+            path, infer_config, checkpoint["state_dict"])
+        if getattr(config, "kind", None) == "refiner":
+            raise CheckpointError(f"{path}: holds a refiner without the stage-1 weights ('jt_state_dict') "
+                                  f"it needs")
+        return {"jointformer": config, "refiner": None}
+
+    def input_stats(self) -> dict[str, Any] | None:
+        """The ``input_stats`` entry the training loop stores (statistics of its 2D inputs), checked, or
+        None when the checkpoint has none (published checkpoints)."""
+        stats = self.contents.get("input_stats")
+        return None if stats is None else validate_input_stats(stats, self.path)
+
+
+def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu", *,
+                    trust: bool = False) -> LoadedCheckpoint:
+    """Read the checkpoint ``path`` once (:func:`read_checkpoint`; same arguments and errors)."""
+    return LoadedCheckpoint(Path(path), read_checkpoint(path, map_location, trust=trust))
+
+
 def load_model(path: str | os.PathLike[str], map_location: Any = "cpu", *,
                trust: bool = False) -> JointFormer | TwoStage:
     """The model of a checkpoint (ours or published), in eval mode.
@@ -361,62 +423,40 @@ def load_model(path: str | os.PathLike[str], map_location: Any = "cpu", *,
     weights and the refiner. Called on (B, 17, 2) normalised screen coordinates, either returns a LiftOutput
     with ``.pose`` (B, 17, 3) metres, camera frame, root-relative, and ``.error`` (B, 17, 3) metres or None.
     """
-    path = Path(path)
-    checkpoint = read_checkpoint(path, map_location, trust=trust)
-    model: nn.Module = _stage1_from(checkpoint, path)
-    if checkpoint.get("jt_state_dict") is not None:
-        model = _two_stage(model, _refiner_from(checkpoint, path), path)  # type: ignore[arg-type]
-    return _to_device(model, map_location)  # type: ignore[return-value]
+    return load_checkpoint(path, map_location, trust=trust).model(map_location)
 
 
 def load_stage1(path: str | os.PathLike[str], map_location: Any = "cpu", *,
                 trust: bool = False) -> JointFormer:
     """The stage-1 JointFormer of a stage-1 or refinement checkpoint, in eval mode."""
-    path = Path(path)
-    checkpoint = read_checkpoint(path, map_location, trust=trust)
-    return _to_device(_stage1_from(checkpoint, path), map_location)  # type: ignore[return-value]
+    return load_checkpoint(path, map_location, trust=trust).stage1(map_location)
+
+
+def with_refiner(stage1: JointFormer, refiner: LoadedCheckpoint, map_location: Any = "cpu") -> TwoStage:
+    """``stage1`` chained with the refiner of the refinement checkpoint ``refiner``, in eval mode. The
+    stage-1 weights stored inside ``refiner`` are not used: this combines the two models as given."""
+    return _to_device(_two_stage(stage1, refiner.refiner(), refiner.path), map_location)  # type: ignore[return-value]
 
 
 def load_two_stage(stage1_path: str | os.PathLike[str], refiner_path: str | os.PathLike[str],
                    map_location: Any = "cpu", *, trust: bool = False) -> TwoStage:
     """Stage 1 from ``stage1_path`` (either kind of checkpoint) chained with the refiner of the refinement
-    checkpoint ``refiner_path``, in eval mode. The stage-1 weights stored inside ``refiner_path`` are not
-    used: this combines the two files as given.
-    """
+    checkpoint ``refiner_path``, in eval mode (:func:`with_refiner`)."""
     stage1 = load_stage1(stage1_path, map_location, trust=trust)
-    refiner_path = Path(refiner_path)
-    refiner = _refiner_from(read_checkpoint(refiner_path, map_location, trust=trust), refiner_path)
-    return _to_device(_two_stage(stage1, refiner, refiner_path), map_location)  # type: ignore[return-value]
+    return with_refiner(stage1, load_checkpoint(refiner_path, map_location, trust=trust), map_location)
 
 
 def stored_configs(path: str | os.PathLike[str], *,
-                   trust: bool = False) -> dict[str, ModelConfig | None]:
-    """The architectures in a checkpoint: {"stage1": config, "refiner": config or None}.
-
-    Stored configs are used when present; published checkpoints get theirs recognised by ``infer_config``.
-    """
-    path = Path(path)
-    checkpoint = read_checkpoint(path, "cpu", trust=trust)
-    if checkpoint.get("jt_state_dict") is not None:
-        stage1 = _config_of(checkpoint, "jt_config", path) or _with_path(
-            path, infer_config, checkpoint["jt_state_dict"], "jointformer")
-        refiner = _config_of(checkpoint, "config", path) or _with_path(
-            path, infer_config, checkpoint["state_dict"], "refiner")
-        return {"stage1": stage1, "refiner": refiner}
-    config = _config_of(checkpoint, "config", path) or _with_path(
-        path, infer_config, checkpoint["state_dict"])
-    if getattr(config, "kind", None) == "refiner":
-        raise CheckpointError(f"{path}: holds a refiner without the stage-1 weights ('jt_state_dict') "
-                              f"it needs")
-    return {"stage1": config, "refiner": None}
+                   trust: bool = False) -> dict[ModelKind, ModelConfig | None]:
+    """The architectures in a checkpoint: {"jointformer": config, "refiner": config or None}
+    (:meth:`LoadedCheckpoint.configs`)."""
+    return load_checkpoint(path, "cpu", trust=trust).configs()
 
 
 def read_input_stats(path: str | os.PathLike[str], *, trust: bool = False) -> dict[str, Any] | None:
     """The ``input_stats`` entry the training loop stores (statistics of its 2D inputs), or None when the
     checkpoint has none (published checkpoints)."""
-    path = Path(path)
-    stats = read_checkpoint(path, "cpu", trust=trust).get("input_stats")
-    return None if stats is None else validate_input_stats(stats, path)
+    return load_checkpoint(path, "cpu", trust=trust).input_stats()
 
 
 # --------------------------------------------------------------------------------------------- validation

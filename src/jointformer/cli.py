@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jointformer import __version__, cli_checks
 from jointformer.cli_checks import (
@@ -23,12 +23,26 @@ from jointformer.cli_checks import (
     positive_float,
 )
 from jointformer.errors import JointformerError
-from jointformer.lift_flags import add_lifter_flags, use_packaged_model_without_checkpoint
+from jointformer.lift_flags import (
+    add_lifter_flags,
+    use_packaged_model_without_checkpoint,
+    write_lift_pictures,
+)
 from jointformer.model_flags import add_compare_flags, add_model_flags, check_model_flags, handle_compare
-from jointformer.models.architecture_defaults import ARCHITECTURE_DEFAULTS, flag_help
+from jointformer.models.architecture_defaults import (
+    ARCHITECTURE_DEFAULTS,
+    REFINER_IN_FEATURES,
+    ModelKind,
+    flag_help,
+)
 
 if TYPE_CHECKING:  # the model module (torch) is imported only when a command needs it
+    from jointformer.checkpoint import LoadedCheckpoint
     from jointformer.models.jointformer import JointFormerConfig
+
+COMMAND_STAGES: dict[str, ModelKind] = {"train": "jointformer", "refine": "refiner"}
+"""The training commands and the model each trains (``run_jointformer.py`` is ``train``,
+``run_refinement.py`` is ``refine``)."""
 
 # Architecture flags and the seed CLI's defaults, from the table JointFormerConfig's defaults also come from.
 # Their parser default is None, so that an evaluation can tell a flag the user gave (checked against the
@@ -38,26 +52,43 @@ _ARCHITECTURE_DEFAULTS = {name: ARCHITECTURE_DEFAULTS[name].seed_cli
                                        "embedding_type")}
 
 
-def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
+# Flags that training (with --evaluate) and ``jointformer evaluate`` share: names, forms and meanings once.
+_EVALUATION_FLAGS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "keypoints": (("-k", "--keypoints"), {"default": "gt", "metavar": "NAME", "type": file_name_part,
+                                          "help": "2D detections to use: data_2d_h36m_NAME.npz"}),
+    "actions": (("-a", "--actions"), {"default": "*", "metavar": "LIST", "type": action_list,
+                                      "help": "actions to train/test on, comma list, or *"}),
+    "downsample": (("--downsample",), {"default": 1, "type": int, "metavar": "FACTOR",
+                                       "help": "keep every FACTOR-th frame"}),
+    "data_dir": (("--data-dir",), {"dest": "data_dir", "default": "data",
+                                   "help": "directory of the data files (default data/)"}),
+    "device": (("--device",), {"default": "auto", "type": device_name,
+                               "help": "auto (CUDA if present, else CPU), cpu, cuda, cuda:1, ..."}),
+    "amp": (("--amp",), {"action": "store_true", "help": "bfloat16 autocast (CPU or GPU)"}),
+    "results": (("--results",), {"default": "results.json",
+                                 "help": "evaluation: where to write results.json"}),
+    "results_csv": (("--results-csv",), {"dest": "results_csv", "default": "results.csv",
+                                         "help": "evaluation: CSV to append the two published rows to"}),
+    "no_flip": (("--no-flip",), {"dest": "no_flip", "action": "store_true",
+                                 "help": "evaluation: no flip test-time augmentation"}),
+}
+
+
+def _add_evaluation_flags(parser: argparse.ArgumentParser, *names: str) -> None:
+    for name in names:
+        flags, settings = _EVALUATION_FLAGS[name]
+        parser.add_argument(*flags, **settings)
+
+
+def _add_seed_flags(parser: argparse.ArgumentParser, stage: ModelKind) -> None:
     """The published scripts' flags, same names, short forms, meanings and defaults.
 
-    ``stage``: "stage1" (``run_jointformer.py``), "refine" (``run_refinement.py``) or "evaluate"."""
+    ``stage``: "jointformer" (``run_jointformer.py``, ``jointformer train``) or "refiner"
+    (``run_refinement.py``, ``jointformer refine``)."""
     add = parser.add_argument
-    if stage == "evaluate":
-        add("-d", "--dataset", default="h36m", metavar="NAME",
-            help="h36m, 3dhp (the MPI-INF-3DHP test set in --data-dir) or h36m,3dhp (a cross-dataset table)")
-        add("--data-dir-3dhp", dest="data_dir_3dhp", default=None, metavar="DIR",
-            help="with --dataset h36m,3dhp: the 3DHP test set (default DATA_DIR/mpi_inf_3dhp_test_set)")
-        add("--3dhp-joints", dest="pck_joints", type=int, default=14, choices=(14, 17),
-            help="3DHP PCK/AUC joints: 14, the official evaluation's (default), or all 17")
-    else:
-        add("-d", "--dataset", default="h36m", metavar="NAME", help="target dataset (only h36m)")
-    add("-k", "--keypoints", default="gt", metavar="NAME", type=file_name_part,
-        help="2D detections to use: data_2d_h36m_NAME.npz")
-    add("-a", "--actions", default="*", metavar="LIST", type=action_list,
-        help="actions to train/test on, comma list, or *")
-    if stage != "evaluate":  # ``jointformer evaluate`` takes the checkpoint as its positional argument
-        add("--evaluate", default="", metavar="FILENAME", help="checkpoint to evaluate instead of training")
+    add("-d", "--dataset", default="h36m", metavar="NAME", help="target dataset (only h36m)")
+    _add_evaluation_flags(parser, "keypoints", "actions")
+    add("--evaluate", default="", metavar="FILENAME", help="checkpoint to evaluate instead of training")
     add("-r", "--resume", default="", metavar="FILENAME", help="checkpoint to resume (a run's ckpt_last)")
     add("-c", "--checkpoint", default="checkpoint", metavar="PATH", help="checkpoint directory")
     add("--snapshot", default=5, type=int, help="save a snapshot every N epochs (default 5)")
@@ -82,15 +113,14 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
     add("--augment", action="store_true", help="random horizontal flip augmentation (p = 0.5)")
     add("--embedding_type", default=None, choices=["conv", "linear", "graph"],
         help=flag_help("embedding_type"))
-    if stage in ("stage1", "evaluate"):
+    if stage == "jointformer":
         add("--no_error_prediction", action="store_true", default=None,
             help="turn off the " + flag_help("error_prediction"))
     add("--d_inner", default=None, type=int, help=flag_help("d_inner"))
-    add("--downsample", default=1, type=int, metavar="FACTOR", help="keep every FACTOR-th frame")
-    if stage in ("refine", "evaluate"):
+    _add_evaluation_flags(parser, "downsample")
+    if stage == "refiner":
         add("--pose_weights", default="", help="stage-1 checkpoint (published layout or ours); a refinement "
             "checkpoint holds its own, so evaluation does not need it")
-    if stage == "refine":
         add("--freeze_stage1_dropout", action="store_true",
             help="keep the stage-1 network in eval mode while the refiner trains (published: dropout on)")
         add("--clip_refiner", action="store_true",
@@ -99,23 +129,33 @@ def _add_seed_flags(parser: argparse.ArgumentParser, stage: str) -> None:
             help="this package's extension: the refiner predicts a correction to the stage-1 pose, starting "
             "from zero (same weights layout; off as published)")
     # Additions of this package.
-    add("--data-dir", dest="data_dir", default="data", help="directory of the data files (default data/)")
-    add("--device", default="auto", type=device_name,
-        help="auto (CUDA if present, else CPU), cpu, cuda, cuda:1, ...")
+    _add_evaluation_flags(parser, "data_dir", "device")
     add("--seed", default=0, type=int, help="random seed (weights, shuffling, augmentation, dropout)")
-    add("--amp", action="store_true", help="bfloat16 autocast (CPU or GPU)")
+    _add_evaluation_flags(parser, "amp")
     add("--compile", action="store_true", help="torch.compile the model for training")
     add("--stop-after-epoch", dest="stop_after_epoch", default=0, type=int,
         help="stop after this epoch (resume later from ckpt_last.pth.tar with --resume)")
-    add("--results", default="results.json", help="evaluation: where to write results.json")
-    add("--results-csv", dest="results_csv", default="results.csv",
-        help="evaluation: CSV to append the two published rows to")
-    add("--no-flip", dest="no_flip", action="store_true", help="evaluation: no flip test-time augmentation")
+    _add_evaluation_flags(parser, "results", "results_csv", "no_flip")
     add("--progress", default="auto", choices=["auto", "bar", "lines", "none"], help="progress display")
     add_model_flags(parser, stage)
 
 
-def _model_config(args: argparse.Namespace, stage: str):
+def _add_evaluate_flags(parser: argparse.ArgumentParser) -> None:
+    """``jointformer evaluate CHECKPOINT``'s flags: the test data (Human3.6M, MPI-INF-3DHP or both), the
+    device, flip and autocast, and the result files. The architecture comes from the checkpoint."""
+    add = parser.add_argument
+    add("evaluate", metavar="CHECKPOINT", help="checkpoint file")
+    add("-d", "--dataset", default="h36m", metavar="NAME",
+        help="h36m, 3dhp (the MPI-INF-3DHP test set in --data-dir) or h36m,3dhp (a cross-dataset table)")
+    add("--data-dir-3dhp", dest="data_dir_3dhp", default=None, metavar="DIR",
+        help="with --dataset h36m,3dhp: the 3DHP test set (default DATA_DIR/mpi_inf_3dhp_test_set)")
+    add("--3dhp-joints", dest="pck_joints", type=int, default=14, choices=(14, 17),
+        help="3DHP PCK/AUC joints: 14, the official evaluation's (default), or all 17")
+    _add_evaluation_flags(parser, "keypoints", "actions", "downsample", "data_dir", "device", "amp",
+                          "results", "results_csv", "no_flip")
+
+
+def _model_config(args: argparse.Namespace, stage: ModelKind):
     from jointformer.model_flags import baseline_config, chosen_model
     from jointformer.models.jointformer import JointFormerConfig
 
@@ -130,10 +170,10 @@ def _model_config(args: argparse.Namespace, stage: str):
               "dropout": value("dropout"), "pred_dropout": value("pred_dropout"),
               "embedding_type": value("embedding_type"), "intermediate": bool(args.intermediate),
               "spatial_encoding": bool(args.spatial_encoding)}
-    if stage == "stage1":
+    if stage == "jointformer":
         return JointFormerConfig(kind="jointformer", in_features=2,
                                  error_prediction=not args.no_error_prediction, **common)
-    return JointFormerConfig(kind="refiner", in_features=8, error_prediction=False,
+    return JointFormerConfig(kind="refiner", in_features=REFINER_IN_FEATURES, error_prediction=False,
                              residual=bool(getattr(args, "residual_refiner", False)), **common)
 
 
@@ -151,27 +191,34 @@ def _given_architecture(args: argparse.Namespace) -> dict[str, object]:
     return given
 
 
-def _check_flags_against_checkpoint(parser: argparse.ArgumentParser, args: argparse.Namespace,
-                                    stage: str, path: str) -> JointFormerConfig:
-    """The architecture stored in the checkpoint ``path`` (the refiner's for stage "refine" when there is
-    one); a flag that contradicts it is a parser error naming both values."""
-    from jointformer.checkpoint import stored_configs
-
-    configs = stored_configs(path)
-    config = configs["refiner"] if stage == "refine" and configs.get("refiner") else configs["stage1"]
+def _read_checkpoint_for(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                         path: str) -> LoadedCheckpoint:
+    """The checkpoint ``path``, read once for the whole command; ``--model``/``--non_local`` contradicting
+    its model, or a model not on the 17 joints, is a parser error."""
+    from jointformer.checkpoint import load_checkpoint
     from jointformer.model_flags import check_against_stored
 
-    check_against_stored(parser, args, configs["stage1"], path)
+    checkpoint = load_checkpoint(path)
+    check_against_stored(parser, args, checkpoint.configs()["jointformer"], path)
+    return checkpoint
+
+
+def _stored_architecture(parser: argparse.ArgumentParser, args: argparse.Namespace, stage: ModelKind,
+                         checkpoint: LoadedCheckpoint, path: str) -> JointFormerConfig:
+    """The architecture stored in ``checkpoint``, the file ``path`` (the refiner's for stage "refiner" when
+    there is one); an architecture flag that contradicts it is a parser error naming both values."""
+    configs = checkpoint.configs()
+    config = configs["refiner"] if stage == "refiner" and configs.get("refiner") else configs["jointformer"]
     stored = asdict(config)
     conflicts = [f"--{name if name != 'error_prediction' else 'no_error_prediction'} "
                  f"(given {value}, checkpoint has {stored[name]})"
                  for name, value in _given_architecture(args).items() if stored.get(name) != value]
     if conflicts:
         parser.error(f"flags contradict the architecture stored in {path}: " + "; ".join(conflicts))
-    return config
+    return config  # type: ignore[return-value]
 
 
-def _train_options(args: argparse.Namespace, stage: str):
+def _train_options(args: argparse.Namespace, stage: ModelKind):
     from jointformer.training import TrainOptions
 
     known = {field.name for field in fields(TrainOptions)}
@@ -179,7 +226,7 @@ def _train_options(args: argparse.Namespace, stage: str):
     return TrainOptions(stage=stage, **values)
 
 
-def _handle_training(parser: argparse.ArgumentParser, args: argparse.Namespace, stage: str) -> int:
+def _handle_training(parser: argparse.ArgumentParser, args: argparse.Namespace, stage: ModelKind) -> int:
     if args.resume and args.evaluate:
         parser.error("--resume and --evaluate cannot be set at the same time")
     if args.dataset != "h36m":
@@ -188,29 +235,33 @@ def _handle_training(parser: argparse.ArgumentParser, args: argparse.Namespace, 
         parser.error("--downsample, --batch_size, --epochs and --snapshot must be positive")
     check_model_flags(parser, args)
     if args.evaluate:
-        _check_flags_against_checkpoint(parser, args, stage, args.evaluate)
-        return _evaluate(args)
-    if stage == "refine" and not args.pose_weights:
+        checkpoint = _read_checkpoint_for(parser, args, args.evaluate)
+        _stored_architecture(parser, args, stage, checkpoint, args.evaluate)
+        return _evaluate(args, checkpoint)
+    if stage == "refiner" and not args.pose_weights:
         parser.error("the refiner needs --pose_weights PATH (a stage-1 checkpoint)")
     cli_checks.check_training_outputs(args)
     from jointformer.training import launch
 
     # A resumed run continues with the architecture stored in its checkpoint, not the flags' defaults.
+    resumed = None
     if args.resume:
-        model_config = _check_flags_against_checkpoint(parser, args, stage, args.resume)
+        resumed = _read_checkpoint_for(parser, args, args.resume)
+        model_config = _stored_architecture(parser, args, stage, resumed, args.resume)
     else:
         try:  # the config dataclasses check their values: a bad one is the user's flag, so a parser error
             model_config = _model_config(args, stage)
         except ValueError as error:
             parser.error(f"the model flags do not make a valid model: {error}")
-    result = launch(_train_options(args, stage), model_config)
+    result = launch(_train_options(args, stage), model_config, resumed=resumed)
     if result is not None:
         print(f"==> best validation Protocol #1 {result.best_protocol1:.2f} mm, checkpoint "
               f"{result.best_checkpoint}")
     return 0
 
 
-def _evaluate(args: argparse.Namespace) -> int:
+def _evaluate(args: argparse.Namespace, checkpoint: LoadedCheckpoint) -> int:
+    """Evaluate ``checkpoint`` (the file ``args.evaluate``, already read) on the Human3.6M test subjects."""
     from jointformer.data.h36m import load_pose_set
     from jointformer.data.skeleton import TEST_SUBJECTS
     from jointformer.evaluation import evaluate_checkpoint
@@ -220,7 +271,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     test_set = load_pose_set(args.data_dir, args.keypoints, TEST_SUBJECTS, actions=args.actions,
                              downsample=args.downsample).to(resolve_device(args.device))
     evaluate_checkpoint(args.evaluate, test_set, keypoints=args.keypoints, flip=not args.no_flip,
-                        amp=args.amp, results_json=args.results, results_csv=args.results_csv or None)
+                        amp=args.amp, results_json=args.results, results_csv=args.results_csv or None,
+                        loaded=checkpoint)
     return 0
 
 
@@ -262,12 +314,24 @@ def _handle_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``jointformer`` parser with every subcommand."""
+    return build_parsers()[0]
+
+
+def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The ``jointformer`` parser and each subcommand's parser by command name (the parser whose usage
+    line a command's errors print)."""
     parser = argparse.ArgumentParser(
         prog="jointformer", description="JointFormer: 2D-to-3D human pose lifting with error prediction.")
     parser.add_argument("--version", action="version", version=f"jointformer {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers: dict[str, argparse.ArgumentParser] = {}
 
-    demo = commands.add_parser("demo", help="the main job: data, stage 1, refiner, evaluation, figures")
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        subparsers[name] = commands.add_parser(name, help=text)
+        return subparsers[name]
+
+    demo = command("demo", "the main job: data, stage 1, refiner, evaluation, figures")
     demo.add_argument("--data-dir", dest="data_dir", default="data/synthetic",
                       help="embedded data set directory (written if absent; default data/synthetic)")
     demo.add_argument("--out", default="runs/demo", help="parent of the demo's run directory")
@@ -277,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--device", default="auto", type=device_name)
     demo.set_defaults(handler=lambda parser_, args: _handle_demo(args))
 
-    synth = commands.add_parser("synth", help="write the embedded synthetic data set (VideoPose3D layout)")
+    synth = command("synth", "write the embedded synthetic data set (VideoPose3D layout)")
     synth.add_argument("directory", help="output directory (created)")
     synth.add_argument("--layout", default="h36m", choices=("h36m", "3dhp"),
                        help="h36m: the VideoPose3D files (default); 3dhp: an MPI-INF-3DHP test set, "
@@ -291,26 +355,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     from jointformer.dataset_commands import add_prepare_parser
 
-    add_prepare_parser(commands)
+    subparsers["prepare"] = add_prepare_parser(commands)
 
-    summary = commands.add_parser("data-summary", help="subjects, actions, frames and reprojection error")
+    summary = command("data-summary", "subjects, actions, frames and reprojection error")
     summary.add_argument("directory", help="data directory")
     summary.add_argument("--keypoints", "-k", default="gt", type=file_name_part,
                          help="2D file: data_2d_h36m_NAME.npz")
     summary.set_defaults(handler=lambda parser_, args: _handle_summary(args))
 
-    for name, stage, text in (("train", "stage1", "train (or --evaluate) JointFormer, stage 1"),
-                              ("refine", "refine", "train (or --evaluate) the refiner, stage 2")):
-        sub = commands.add_parser(name, help=text)
+    for name, text in (("train", "train (or --evaluate) JointFormer, stage 1"),
+                       ("refine", "train (or --evaluate) the refiner, stage 2")):
+        stage = COMMAND_STAGES[name]
+        sub = command(name, text)
         _add_seed_flags(sub, stage)
         sub.set_defaults(handler=lambda parser_, args, stage=stage: _handle_training(parser_, args, stage))
 
-    evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint (ours or published) on S9/S11")
-    evaluate.add_argument("evaluate", metavar="CHECKPOINT", help="checkpoint file")
-    _add_seed_flags(evaluate, "evaluate")
+    evaluate = command("evaluate", "evaluate a checkpoint (ours or published) on S9/S11")
+    _add_evaluate_flags(evaluate)
     evaluate.set_defaults(handler=_handle_evaluate)
 
-    lift = commands.add_parser("lift", help="lift 2D keypoints from any detector to 3D")
+    lift = command("lift", "lift 2D keypoints from any detector to 3D")
     lift.add_argument("input", help="COCO keypoint-results .json, .npy/.npz (T, J, 2|3), .csv, or a "
                       "VideoPose3D custom 2D .npz")
     add_lifter_flags(lift, scored="keypoints scored")
@@ -333,9 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from jointformer.video_command import add_video_parser
 
-    add_video_parser(commands)
+    subparsers["video"] = add_video_parser(commands)
 
-    export = commands.add_parser("export", help="export a model with its normalisation to ONNX")
+    export = command("export", "export a model with its normalisation to ONNX")
     export.add_argument("checkpoint", help="stage-1 or refinement checkpoint")
     export.add_argument("--onnx", required=True, help="output .onnx file")
     export.add_argument("--refiner", default=None, help="refinement checkpoint to run on top")
@@ -344,10 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--no-flip", dest="no_flip", action="store_true", help="leave the flip test out")
     export.set_defaults(handler=lambda parser_, args: _handle_export(args))
 
-    compare = commands.add_parser("compare", help="compare checkpoints: P1/P2 per action, size, speed")
+    compare = command("compare", "compare checkpoints: P1/P2 per action, size, speed")
     add_compare_flags(compare)
     compare.set_defaults(handler=lambda parser_, args: handle_compare(args))
-    return parser
+    return parser, subparsers
 
 
 def _handle_lift(args: argparse.Namespace) -> int:
@@ -381,34 +445,8 @@ def _handle_lift(args: argparse.Namespace) -> int:
                 "input_stats_source": lifter.input_stats.get("source", "checkpoint")}
     path = write_lift_output(args.out, tracks, results, metadata)
     print(f"==> {sum(len(result) for result in results)} poses in {len(tracks)} track(s) written to {path}")
-    _lift_pictures(args, tracks, results)
+    write_lift_pictures(args, tracks, results)
     return 0
-
-
-def _lift_pictures(args: argparse.Namespace, tracks, results) -> None:
-    import numpy as np
-
-    from jointformer.visualization import plot_poses, write_gif, write_html
-
-    if args.plot:
-        rows = [(track, result, row) for track, result in zip(tracks, results, strict=True)
-                for row in range(len(result))]
-        chosen = [rows[int(index)] for index in np.linspace(0, len(rows) - 1, min(16, len(rows)))]
-        errors = [result.errors_mm[row] for _, result, row in chosen if result.errors_mm is not None]
-        path = plot_poses(args.plot, np.stack([result.poses_3d[row] for _, result, row in chosen]),
-                          inputs_2d=np.stack([result.keypoints_2d[row] for _, result, row in chosen]),
-                          errors_mm=np.stack(errors) if len(errors) == len(chosen) else None,
-                          titles=[f"{track.track_id} frame {track.frame_ids[row]}"
-                                  for track, _, row in chosen])
-        print(f"==> figure: {path}")
-    first = results[0]
-    if args.gif:
-        gif = write_gif(args.gif, first.poses_3d, inputs_2d=first.keypoints_2d, errors_mm=first.errors_mm,
-                        fps=min(args.fps, 25.0))
-        print(f"==> animation: {gif}")
-    if args.html:
-        html = write_html(args.html, first.poses_3d, errors_mm=first.errors_mm, fps=args.fps)
-        print(f"==> viewer: {html}")
 
 
 def _handle_export(args: argparse.Namespace) -> int:
@@ -431,24 +469,22 @@ def _handle_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error(f"--downsample must be a positive whole number, got {args.downsample}")
     if datasets == ("3dhp",):
         args.results_csv = ""  # the Human3.6M results table: not written for 3DHP alone, so not checked
-    check_model_flags(parser, args)
-    _check_flags_against_checkpoint(parser, args, "refine", args.evaluate)
+    checkpoint = _read_checkpoint_for(parser, args, args.evaluate)
     if datasets == ("h36m",):
-        return _evaluate(args)
+        return _evaluate(args, checkpoint)
     cli_checks.check_evaluate_outputs(args)
-    return evaluate_datasets(args, datasets)
+    return evaluate_datasets(args, datasets, checkpoint)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (errors in the user's input give status 2)."""
-    parser = build_parser()
+    parser, subparsers = build_parsers()
     args = parser.parse_args(argv)
     from jointformer.allocator import keep_large_blocks_in_heap
 
     keep_large_blocks_in_heap()  # large activations reused, not re-faulted: ~1.5x faster batches on CPU
-    subparser = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
     try:
-        return args.handler(subparser, args)
+        return args.handler(subparsers[args.command], args)
     except (JointformerError, FileNotFoundError) as error:
         print(f"jointformer {args.command}: error: {error}", file=sys.stderr)
         return 2
@@ -458,4 +494,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "build_parsers", "main"]

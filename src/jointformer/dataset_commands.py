@@ -11,15 +11,20 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jointformer.data.skeleton import ALL_SUBJECTS
+
+if TYPE_CHECKING:
+    from jointformer.checkpoint import LoadedCheckpoint
 
 DATASETS = ("h36m", "3dhp")
 DEFAULT_3DHP_FOLDER = "mpi_inf_3dhp_test_set"
 
 
-def add_prepare_parser(commands: argparse._SubParsersAction) -> None:
-    """``jointformer prepare h36m (--from-cdf DIR | --from-archive ZIP) [--out DIR] ...``"""
+def add_prepare_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """``jointformer prepare h36m (--from-cdf DIR | --from-archive ZIP) [--out DIR] ...``; returns the
+    ``prepare`` parser (the one whose usage line its errors print)."""
     prepare = commands.add_parser("prepare", help="make the data files from a data set's official downloads")
     datasets = prepare.add_subparsers(dest="prepare_dataset", metavar="DATASET", required=True)
     h36m = datasets.add_parser("h36m", help="data_3d_h36m.npz and data_2d_h36m_gt.npz from Human3.6M")
@@ -36,6 +41,7 @@ def add_prepare_parser(commands: argparse._SubParsersAction) -> None:
                       "must cover the mocap's")
     h36m.add_argument("--force", action="store_true", help="replace existing output files")
     h36m.set_defaults(handler=handle_prepare)
+    return prepare
 
 
 def handle_prepare(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -77,9 +83,10 @@ def parse_datasets(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     return names
 
 
-def evaluate_datasets(args: argparse.Namespace, datasets: tuple[str, ...]) -> int:
+def evaluate_datasets(args: argparse.Namespace, datasets: tuple[str, ...], loaded: LoadedCheckpoint) -> int:
     """``jointformer evaluate CKPT --dataset 3dhp`` or ``h36m,3dhp``: tables, the cross-dataset row, and one
-    results.json ({"pck150", "auc", "mpjpe", ...} for 3dhp; {"h36m": ..., "3dhp": ...} for both)."""
+    results.json ({"pck150", "auc", "mpjpe", ...} for 3dhp; {"h36m": ..., "3dhp": ...} for both).
+    ``loaded``: the checkpoint ``args.evaluate``, already read."""
     from jointformer.evaluation import write_results_document
     from jointformer.evaluation_3dhp import evaluate_checkpoint_3dhp, format_cross_table
     from jointformer.training import resolve_device
@@ -88,11 +95,11 @@ def evaluate_datasets(args: argparse.Namespace, datasets: tuple[str, ...]) -> in
     checkpoint = str(args.evaluate)
     if datasets == ("3dhp",):
         result = evaluate_checkpoint_3dhp(checkpoint, args.data_dir, device=device,
-                                          pck_joints=args.pck_joints, flip=not args.no_flip, amp=args.amp)
+                                          pck_joints=args.pck_joints, flip=not args.no_flip, amp=args.amp,
+                                          loaded=loaded)
         path = write_results_document(args.results, result.to_dict(checkpoint))
         print(f"==> results written to {path}")
         return 0
-    from jointformer.checkpoint import load_model
     from jointformer.data.h36m import load_pose_set
     from jointformer.data.mpi_inf_3dhp import pose_set_3dhp, read_test_set
     from jointformer.data.skeleton import TEST_SUBJECTS
@@ -109,7 +116,7 @@ def evaluate_datasets(args: argparse.Namespace, datasets: tuple[str, ...]) -> in
     mpi_set = pose_set_3dhp(read_test_set(mpi_dir)).to(device)
     h36m_set = load_pose_set(args.data_dir, args.keypoints, TEST_SUBJECTS, actions=args.actions,
                              downsample=args.downsample).to(device)
-    model = load_model(checkpoint, map_location=device)
+    model = loaded.model(map_location=device)
     h36m = evaluate_model(model, h36m_set, flip=not args.no_flip, amp=args.amp)
     print(format_table(h36m))
     print("\n".join(published_summary_lines(h36m)))

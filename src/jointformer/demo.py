@@ -35,7 +35,7 @@ from jointformer.evaluation import (
     write_results_json,
 )
 from jointformer.metrics import mpjpe
-from jointformer.models.jointformer import JointFormerConfig
+from jointformer.models.jointformer import REFINER_IN_FEATURES, JointFormerConfig
 from jointformer.run_directory import unique_directory
 from jointformer.training import TrainOptions, TrainResult, resolve_device, train
 
@@ -74,8 +74,8 @@ def refiner_config() -> JointFormerConfig:
     supervision, input 2D + stage-1 pose + stage-1 error) at hid 64 / feed-forward 256 / 8 heads of 8, made
     residual (``--residual_refiner``: it predicts a correction that starts at zero), so that its short
     schedule starts from the stage-1 pose; the published one is ``JointFormerConfig.published_refiner()``."""
-    return JointFormerConfig(kind="refiner", in_features=8, hid_dim=64, num_layers=2, d_inner=256,
-                             num_heads=8, d_head=8, pred_dropout=0.1, intermediate=False,
+    return JointFormerConfig(kind="refiner", in_features=REFINER_IN_FEATURES, hid_dim=64, num_layers=2,
+                             d_inner=256, num_heads=8, d_head=8, pred_dropout=0.1, intermediate=False,
                              error_prediction=False, residual=True)
 
 
@@ -153,13 +153,13 @@ def run_demo(options: DemoOptions) -> dict:
     common = {"data_dir": options.data_dir, "keypoints": options.keypoints, "batch_size": options.batch_size,
               "lr": options.lr, "augment": True, "seed": options.seed, "device": str(device),
               "downsample": options.downsample, "snapshot": 1000}
-    first: TrainResult = train(TrainOptions(stage="stage1", epochs=options.stage1_epochs,
+    first: TrainResult = train(TrainOptions(stage="jointformer", epochs=options.stage1_epochs,
                                             run_dir=str(run_dir / "stage1"), **common),
                                stage1_config(), pose_sets=(train_set, test_set))
     refiner_train_set = train_set.select(torch.arange(0, len(train_set), options.refiner_stride))
     # The stage-1 dropout is frozen while the refiner trains (the published script leaves it on): in a
     # short schedule the refiner must learn from the stage-1 outputs it will see at test time.
-    second: TrainResult = train(TrainOptions(stage="refine", epochs=options.refiner_epochs,
+    second: TrainResult = train(TrainOptions(stage="refiner", epochs=options.refiner_epochs,
                                              pose_weights=str(first.best_checkpoint),
                                              freeze_stage1_dropout=True,
                                              run_dir=str(run_dir / "refiner"), **common),

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from jointformer.atomic_files import write_text_atomically
+from jointformer.checkpoint import LoadedCheckpoint
 from jointformer.data.poseset import PoseSet
 from jointformer.data.skeleton import SKELETON17
 from jointformer.errors import JointformerError
@@ -205,13 +206,15 @@ def _finite_evaluation(checkpoint: str | Path, evaluate: Callable[[], Evaluation
 def evaluate_checkpoint(checkpoint: str | Path, test_set: PoseSet, *, keypoints: str | None,
                         flip: bool = True, amp: bool = False, results_json: str | Path = "results.json",
                         results_csv: str | Path | None = "results.csv",
-                        batch_size: int = 1024) -> EvaluationResult:
+                        batch_size: int = 1024, loaded: LoadedCheckpoint | None = None) -> EvaluationResult:
     """Load any checkpoint (ours or published; stage 1 or refinement), evaluate it on ``test_set`` with
     the published protocol, print the table and the published summary lines, and write the result files
-    (``results_csv`` gets two rows appended; None skips it)."""
-    from jointformer.checkpoint import load_model
+    (``results_csv`` gets two rows appended; None skips it). ``loaded``: the file already read (by a
+    command that checked its flags against it); read from ``checkpoint`` when None."""
+    from jointformer.checkpoint import load_checkpoint
 
-    model = load_model(checkpoint, map_location=test_set.device)
+    loaded = loaded or load_checkpoint(checkpoint, map_location=test_set.device)
+    model = loaded.model(map_location=test_set.device)
     result = _finite_evaluation(checkpoint, lambda: evaluate_model(model, test_set, flip=flip,
                                                                    batch_size=batch_size, amp=amp))
     print(format_table(result))

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from jointformer.checkpoint import LoadedCheckpoint
 from jointformer.data.mpi_inf_3dhp import (
     ACTIVITIES,
     OFFICIAL_PCK_JOINTS,
@@ -123,12 +124,13 @@ def format_cross_table(checkpoint: str, h36m: EvaluationResult, mpi: Result3DHP)
 
 def evaluate_checkpoint_3dhp(checkpoint: str | Path, data_dir: str | Path, *, device: torch.device,
                              pck_joints: int = 14, flip: bool = True, amp: bool = False,
-                             batch_size: int = 1024) -> Result3DHP:
-    """Load any checkpoint, evaluate it on the 3DHP test set in ``data_dir`` and print the table."""
-    from jointformer.checkpoint import load_model
+                             batch_size: int = 1024, loaded: LoadedCheckpoint | None = None) -> Result3DHP:
+    """Load any checkpoint, evaluate it on the 3DHP test set in ``data_dir`` and print the table.
+    ``loaded``: the file already read; read from ``checkpoint`` when None."""
+    from jointformer.checkpoint import load_checkpoint
 
     test_set = pose_set_3dhp(read_test_set(data_dir)).to(device)
-    model = load_model(checkpoint, map_location=device)
+    model = (loaded or load_checkpoint(checkpoint, map_location=device)).model(map_location=device)
     result = evaluate_model_3dhp(model, test_set, pck_joints=pck_joints, flip=flip, batch_size=batch_size,
                                  amp=amp)
     print(format_table_3dhp(result))

@@ -6,6 +6,8 @@ output (``--out``, ``--html``) and the lifting options (``--min-score``, ``--all
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
 from jointformer.cli_checks import device_name, unit_interval
 
@@ -36,3 +38,32 @@ def use_packaged_model_without_checkpoint(args: argparse.Namespace) -> None:
     args.checkpoint, packaged = checkpoint_or_packaged(args.checkpoint, args.refiner)
     if packaged:
         print(f"==> no --checkpoint: using the packaged in-the-wild model {args.checkpoint}")
+
+
+def write_lift_pictures(args: argparse.Namespace, tracks: Sequence[Any], results: Sequence[Any]) -> None:
+    """The pictures the output flags ask for: ``--plot`` (up to 16 poses spread over every track),
+    ``--gif`` and ``--html`` (the first track; ``args.fps`` its frame rate). ``tracks`` are the input
+    tracks and ``results`` their LiftResults, pairwise; each written path is printed."""
+    import numpy as np
+
+    from jointformer.visualization import plot_poses, write_gif, write_html
+
+    if args.plot:
+        rows = [(track, result, row) for track, result in zip(tracks, results, strict=True)
+                for row in range(len(result))]
+        chosen = [rows[int(index)] for index in np.linspace(0, len(rows) - 1, min(16, len(rows)))]
+        errors = [result.errors_mm[row] for _, result, row in chosen if result.errors_mm is not None]
+        path = plot_poses(args.plot, np.stack([result.poses_3d[row] for _, result, row in chosen]),
+                          inputs_2d=np.stack([result.keypoints_2d[row] for _, result, row in chosen]),
+                          errors_mm=np.stack(errors) if len(errors) == len(chosen) else None,
+                          titles=[f"{track.track_id} frame {track.frame_ids[row]}"
+                                  for track, _, row in chosen])
+        print(f"==> figure: {path}")
+    first = results[0]
+    if args.gif:
+        gif = write_gif(args.gif, first.poses_3d, inputs_2d=first.keypoints_2d, errors_mm=first.errors_mm,
+                        fps=min(args.fps, 25.0))
+        print(f"==> animation: {gif}")
+    if args.html:
+        html = write_html(args.html, first.poses_3d, errors_mm=first.errors_mm, fps=args.fps)
+        print(f"==> viewer: {html}")

@@ -225,15 +225,16 @@ class Lifter:
         """A lifter from any checkpoint: ours or published, stage 1 alone or a refinement checkpoint
         (stage 1 + refiner). ``refiner``: a refinement checkpoint whose refiner runs on top of the stage 1
         in ``path``. ``device``: "auto" (CUDA if present), "cpu", "cuda", ..."""
-        from jointformer.checkpoint import load_model, load_two_stage, read_input_stats
+        from jointformer.checkpoint import load_checkpoint, with_refiner
 
         if str(device) == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
+        checkpoint = load_checkpoint(path, map_location=device)  # read once: model and input statistics
         if refiner is None:
-            model = load_model(path, map_location=device)
+            model = checkpoint.model(map_location=device)
         else:
-            model = load_two_stage(path, refiner, map_location=device)
-        input_stats = read_input_stats(path)
+            model = with_refiner(checkpoint.stage1(device), load_checkpoint(refiner, device), device)
+        input_stats = checkpoint.input_stats()
         if input_stats is None:
             warnings.warn(f"{path} stores no input statistics (a published checkpoint?): using those of the "
                           f"embedded data set, jointformer.lifting.DEFAULT_INPUT_STATS", stacklevel=2)

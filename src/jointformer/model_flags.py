@@ -20,6 +20,7 @@ from jointformer.cli_checks import (
     file_name_part,
     positive_int,
 )
+from jointformer.models.architecture_defaults import ModelKind
 from jointformer.models.linear import LinearModelConfig
 from jointformer.models.registry import MODEL_NAMES, ModelConfig, model_name
 from jointformer.models.semgcn import SemGCNConfig
@@ -43,10 +44,10 @@ INERT_FLAGS = {
 }
 
 
-def add_model_flags(parser: argparse.ArgumentParser, stage: str) -> None:
-    """``--model`` (stage 1 and evaluation), ``--non_local`` and the seed's inert flags."""
+def add_model_flags(parser: argparse.ArgumentParser, stage: ModelKind) -> None:
+    """``--model`` and ``--non_local`` (stage 1, "jointformer") and the seed's inert flags."""
     add = parser.add_argument
-    if stage in ("stage1", "evaluate"):
+    if stage == "jointformer":
         add("--model", default=None, choices=MODEL_NAMES,
             help="model family: jointformer (default), semgcn (Zhao et al. 2019) or linear (Martinez et al. "
                  "2017); evaluation reads it from the checkpoint")

@@ -1,4 +1,5 @@
-"""The training loop shared by stage 1 (JointFormer) and stage 2 (the refiner), following reference §4.
+"""The training loop shared by stage 1 (JointFormer, ``stage="jointformer"``) and stage 2 (the refiner,
+``stage="refiner"``).
 
 One loop serves both stages; a :class:`Task` says what is trained, how its forward pass is run and which
 loss it minimises:
@@ -19,6 +20,10 @@ every iteration but the first (so iteration k runs at the cosine's k-th value), 
 model is validated on the test subjects (Protocol #1/#2, no flip); ``ckpt_best.pth.tar`` keeps the best
 Protocol #1, ``ckpt_epoch_XXXX.pth.tar`` is a snapshot every ``snapshot`` epochs, ``ckpt_last.pth.tar`` holds
 everything needed to resume exactly (optimizer, scheduler and random-generator states).
+
+:func:`train` reads as the run goes: :func:`set_up_run` (device, data, task, optimiser, a resumed
+:class:`RunState`, the run directory), then per epoch :func:`train_one_epoch`, :func:`validate` and
+:func:`save_epoch_checkpoints` (rank 0), then :func:`finish`.
 
 Poses: inputs (B, 17, 2) normalised screen coordinates, targets (B, 17, 3) metres, camera frame,
 root-relative. Batches are drawn by index from device-resident tensors.
@@ -46,11 +51,12 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from jointformer.atomic_files import write_text_atomically
-from jointformer.checkpoint import load_stage1, read_checkpoint, save_checkpoint
+from jointformer.checkpoint import LoadedCheckpoint, load_stage1, read_checkpoint, save_checkpoint
 from jointformer.data.h36m import load_pose_sets
 from jointformer.data.poseset import PoseSet
 from jointformer.errors import JointformerError
 from jointformer.evaluation import autocast_context, evaluate_model
+from jointformer.models.architecture_defaults import MODEL_KINDS, ModelKind
 from jointformer.models.jointformer import JointFormerConfig, LiftOutput, TwoStage, build_model
 from jointformer.models.registry import ModelConfig, build, config_to_dict, model_name, parameter_count
 from jointformer.recipes import build_optimizer, build_scheduler
@@ -65,12 +71,16 @@ from jointformer.training_checks import (
     remove_stale_run_temporaries,
 )
 
+RUN_LABELS: dict[ModelKind, str] = {"jointformer": "stage1", "refiner": "refine"}
+"""How a run of each stage names itself, as it always has: in its directory name, its ``config.json``
+(``train.stage``) and its progress lines."""
+
 
 @dataclass
 class TrainOptions:
     """Everything about a run except the architecture. Defaults are the seed's flag defaults."""
 
-    stage: str = "stage1"  # "stage1" or "refine"
+    stage: ModelKind = "jointformer"  # the model trained: stage 1 ("jointformer") or stage 2 ("refiner")
     data_dir: str = "data"
     dataset: str = "h36m"
     keypoints: str = "gt"
@@ -133,7 +143,7 @@ class Task:
 
 # --------------------------------------------------------------------------------------------- losses
 def stage1_loss(output: LiftOutput, target: torch.Tensor) -> torch.Tensor:
-    """Stage-1 loss (reference §4): per layer output, (MSE(pose, target) + MSE(error, |pose.detach() -
+    """Stage-1 loss: per layer output, (MSE(pose, target) + MSE(error, |pose.detach() -
     target|)) / 2, averaged over the outputs; the pose MSE alone without error prediction.
 
     target: (B, 17, 3) metres, camera frame, root-relative.
@@ -167,13 +177,13 @@ def refine_forward(stage1: nn.Module, refiner: Callable[..., LiftOutput],
 
 def build_task(options: TrainOptions, model_config: ModelConfig, device: torch.device) -> Task:
     """The model(s), forward pass, loss and clipping of ``options.stage``."""
-    if options.stage == "stage1":
+    if options.stage not in MODEL_KINDS:
+        raise JointformerError(f"unknown stage {options.stage!r}: expected one of {MODEL_KINDS}")
+    if options.stage == "jointformer":
         model = build(model_config).to(device)
         return Task(trainable=model, forward=model, loss=stage1_loss, evaluation_model=model,
                     clip_parameters=list(model.parameters()) if options.max_norm else [],
                     set_train_mode=model.train, config=model_config)
-    if options.stage != "refine":
-        raise JointformerError(f"unknown stage {options.stage!r}: expected 'stage1' or 'refine'")
     if not isinstance(model_config, JointFormerConfig):
         raise JointformerError(f"the refiner is a JointFormer refinement transformer, got {model_config}")
     if not options.pose_weights:
@@ -226,7 +236,12 @@ def _new_run_dir(options: TrainOptions) -> Path:
     here, unique even for runs started in the same second)."""
     if options.run_dir:
         return Path(options.run_dir)
-    return unique_directory(options.checkpoint, f"_{options.stage}_{options.keypoints}")
+    return unique_directory(options.checkpoint, f"_{RUN_LABELS[options.stage]}_{options.keypoints}")
+
+
+def _options_as_written(options: TrainOptions) -> dict[str, Any]:
+    """The options as ``config.json`` stores them (the stage by its ``RUN_LABELS`` word)."""
+    return {**asdict(options), "stage": RUN_LABELS[options.stage]}
 
 
 def _write_metrics_csv(path: Path, history: list[dict[str, float]]) -> None:
@@ -268,48 +283,232 @@ class _Progress:
             self.bar.close()
 
 
-# --------------------------------------------------------------------------------------------- loop
-def train_one_epoch(task: Task, train_set: PoseSet, optimizer: torch.optim.Optimizer,
-                    scheduler: torch.optim.lr_scheduler.LRScheduler, state: dict[str, Any],
-                    options: TrainOptions, generator: torch.Generator, flip_generator: torch.Generator,
-                    rank: int, world_size: int, forward: Callable[[torch.Tensor], LiftOutput],
-                    description: str) -> tuple[float, float]:
-    """One pass over this process's share of a shuffled epoch. Returns (mean loss, samples/s).
+# --------------------------------------------------------------------------------------------- run
+LAST_CHECKPOINT = "ckpt_last.pth.tar"
+BEST_CHECKPOINT = "ckpt_best.pth.tar"
 
-    ``state["step"]`` counts iterations over the whole run (it drives the scheduler)."""
+
+@dataclass
+class RunState:
+    """What changes as a run proceeds, and what ``ckpt_last`` stores to resume it exactly: iterations
+    (``step``, which drives the scheduler) and epochs finished, the best validation Protocol #1/#2 (mm,
+    inf before any epoch), one history row per finished epoch, and the generators that shuffle the
+    batches and draw the flips."""
+
+    shuffle_generator: torch.Generator
+    flip_generator: torch.Generator
+    step: int = 0
+    epoch: int = 0
+    best_protocol1: float = math.inf
+    best_protocol2: float = math.inf
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    """What stays fixed through a run in one process: its options, the task (its ``forward`` wrapped for
+    DDP or compiled as asked), the pose sets on the run's device, the optimiser and schedule, the directory
+    rank 0 writes, this process's rank among ``world_size`` processes, the TensorBoard writer (rank 0, when
+    installed) and the statistics of the training inputs stored with every checkpoint."""
+
+    options: TrainOptions
+    task: Task
+    train_set: PoseSet
+    test_set: PoseSet
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    run_dir: Path
+    rank: int = 0
+    world_size: int = 1
+    writer: Any = None
+    input_stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def last_checkpoint(self) -> Path:
+        return self.run_dir / LAST_CHECKPOINT
+
+
+def train(options: TrainOptions, model_config: ModelConfig,
+          pose_sets: tuple[PoseSet, PoseSet] | None = None, rank: int = 0,
+          world_size: int = 1, resumed: LoadedCheckpoint | None = None) -> TrainResult:
+    """Run (or resume) one training run in this process; rank 0 writes every file.
+
+    ``pose_sets`` = (train, test) skips reading ``options.data_dir`` (used by the demo and tests).
+    ``resumed``: the checkpoint ``options.resume`` when the caller has read it already.
+    """
+    run, state = set_up_run(options, model_config, pose_sets, rank, world_size, resumed)
+    last_epoch = options.epochs if not options.stop_after_epoch else min(options.epochs,
+                                                                         options.stop_after_epoch)
+    digests: list[str] = []
+    for epoch in range(state.epoch, last_epoch):
+        started = time.perf_counter()
+        try:
+            loss, samples_per_s = train_one_epoch(run, state)
+        except TrainingDivergedError as error:
+            raise error.with_checkpoint(run.last_checkpoint, epoch) from None
+        state.epoch = epoch + 1
+        digests = _gather_digests(run.task.trainable, world_size)
+        if rank == 0:
+            row = validate(run, state, loss, samples_per_s, started)
+            save_epoch_checkpoints(run, state, row, digests)
+    return finish(run, state, digests)
+
+
+# --------------------------------------------------------------------------------------------- set-up
+def set_up_run(options: TrainOptions, model_config: ModelConfig, pose_sets: tuple[PoseSet, PoseSet] | None,
+               rank: int, world_size: int, resumed: LoadedCheckpoint | None) -> tuple[Run, RunState]:
+    """Device and process group, data, model(s), optimiser, schedule and generators; the resumed state
+    from ``options.resume`` (``resumed`` when already read); the run directory with its ``config.json``
+    (rank 0)."""
+    device = _setup_distributed(rank, world_size, resolve_device(options.device))
+    torch.manual_seed(options.seed)
+    if pose_sets is None:
+        pose_sets = load_pose_sets(options.data_dir, options.keypoints, actions=options.actions,
+                                   downsample=options.downsample)
+    train_set, test_set = (pose_set.to(device) for pose_set in pose_sets)
+    if len(train_set) == 0:
+        raise JointformerError("the training set is empty: check --actions and the data directory")
+    task = build_task(options, model_config, device)
+    optimizer = build_optimizer(model_config, task.trainable.parameters(), options.lr)
+    planned_steps = _planned_steps(options, len(train_set), world_size)
+    scheduler = build_scheduler(model_config, optimizer, planned_steps, options.lr_decay, options.lr_gamma)
+    state = RunState(shuffle_generator=torch.Generator().manual_seed(options.seed),
+                     flip_generator=torch.Generator().manual_seed(options.seed + 1000 * (rank + 1)))
+    run = Run(options, task, train_set, test_set, optimizer, scheduler, _run_directory(options, rank),
+              rank=rank, world_size=world_size)
+    if options.resume:
+        _resume(run, state, model_config, planned_steps, resumed)
+    if rank > 0 and not options.resume:
+        torch.manual_seed(options.seed + rank)  # same initial weights on every rank, own dropout stream
+    run.task = replace(task, forward=_training_forward(task, world_size, options.compile))
+    if rank == 0:
+        _write_run_config(run, model_config, device)
+        run.writer = _tensorboard_writer(run.run_dir)
+    run.input_stats = train_set.input_statistics()
+    return run, state
+
+
+def _planned_steps(options: TrainOptions, train_poses: int, world_size: int) -> int:
+    """Iterations of the whole run (what the cosine schedule anneals over): ``epochs`` x the batches of
+    ``train_poses`` poses shared by ``world_size`` processes."""
+    return options.epochs * math.ceil(train_poses / (options.batch_size * world_size))
+
+
+def _run_directory(options: TrainOptions, rank: int) -> Path:
+    """The directory a resumed run continues in, or a new one (made by rank 0; the other ranks are given
+    the directory rank 0 makes, in ``options.run_dir``)."""
+    if options.resume:
+        return Path(options.resume).parent
+    return _new_run_dir(options) if rank == 0 else Path(options.run_dir or options.checkpoint)
+
+
+def _resume(run: Run, state: RunState, model_config: ModelConfig, planned_steps: int,
+            resumed: LoadedCheckpoint | None) -> None:
+    """Restore the run's weights, optimiser, schedule, generators and state from ``options.resume``
+    (``resumed``, or read here), checked by :func:`~jointformer.training_checks.check_resume` first."""
+    path = run.options.resume
+    checkpoint = resumed.contents if resumed else read_checkpoint(path, map_location=run.train_set.device)
+    check_resume(checkpoint, path, model_config, planned_steps=planned_steps)
+    run.task.trainable.load_state_dict(checkpoint["state_dict"])
+    run.optimizer.load_state_dict(checkpoint["optimizer"])
+    run.scheduler.load_state_dict(checkpoint["scheduler"])
+    rng = checkpoint["rng"]
+    torch.set_rng_state(rng["torch"].cpu())
+    state.shuffle_generator.set_state(rng["shuffle"].cpu())
+    state.flip_generator.set_state(rng["flip"].cpu())
+    if rng.get("cuda") and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([state_.cpu() for state_ in rng["cuda"]])
+    state.step, state.epoch = int(checkpoint["step"]), int(checkpoint["epoch"])
+    state.best_protocol1 = float(checkpoint["best_protocol1"])
+    state.best_protocol2 = float(checkpoint["best_protocol2"])
+    state.history = list(checkpoint["history"])
+    if run.rank == 0:
+        remove_stale_run_temporaries(run.run_dir)
+
+
+def _training_forward(task: Task, world_size: int, compile_: bool) -> Callable[[torch.Tensor], LiftOutput]:
+    """The task's forward pass, with its trainable model under DDP for several processes, compiled when
+    asked."""
+    forward: Callable[[torch.Tensor], LiftOutput] = task.forward
+    if world_size > 1:
+        # With intermediate supervision the last layer's feedback projection (intermediate_enc.<last>) feeds
+        # nothing that reaches an output, so DDP must be told that some parameters get no gradient.
+        wrapped = DistributedDataParallel(task.trainable, find_unused_parameters=True)
+        forward = wrapped if task.stage1 is None else partial(refine_forward, task.stage1, wrapped)
+    if compile_:
+        forward = torch.compile(forward)
+    return forward
+
+
+def _write_run_config(run: Run, model_config: ModelConfig, device: torch.device) -> None:
+    """Claim a new run directory, write the resolved ``config.json`` and say where the run writes."""
+    options = run.options
+    if not options.resume:
+        claim_run_directory(run.run_dir)
+    resolved = {"train": _options_as_written(options), "model": config_to_dict(model_config),
+                "stage1_model": asdict(run.task.stage1_config) if run.task.stage1_config else None,
+                "world_size": run.world_size, "device": str(device),
+                "train_poses": len(run.train_set), "test_poses": len(run.test_set)}
+    write_text_atomically(run.run_dir / "config.json", json.dumps(resolved, indent=2) + "\n")
+    print(f"==> run directory: {run.run_dir}", flush=True)
+    count = parameter_count(run.task.trainable)
+    print(f"==> {model_name(model_config)}: {count / 1e6:.2f}M parameters ({count:,})", flush=True)
+
+
+def _tensorboard_writer(run_dir: Path) -> Any:
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:  # tensorboard is an optional extra; the CSV and PNG logs are always written
+        print("==> tensorboard is not installed (pip install 'jointformer[tensorboard]'): "
+              "no event files, metrics.csv is written as always", flush=True)
+        return None
+    return SummaryWriter(log_dir=str(run_dir))
+
+
+# --------------------------------------------------------------------------------------------- one epoch
+def train_one_epoch(run: Run, state: RunState) -> tuple[float, float]:
+    """One pass over this process's share of a shuffled epoch (epoch ``state.epoch + 1``). Returns (mean
+    loss, samples/s). ``state.step`` counts iterations over the whole run (it drives the scheduler)."""
+    options, task, train_set = run.options, run.task, run.train_set
     task.set_train_mode()
-    batches = [indices[rank::world_size] for indices in
-               train_set.shuffled_batches(options.batch_size * world_size, generator)]
+    batches = [indices[run.rank::run.world_size] for indices in
+               train_set.shuffled_batches(options.batch_size * run.world_size, state.shuffle_generator)]
     batches = [indices for indices in batches if len(indices) > 0]
-    progress = _Progress(options.progress, len(batches), description, enabled=rank == 0)
+    progress = _Progress(options.progress, len(batches), _epoch_label(options, state.epoch),
+                         enabled=run.rank == 0)
     loss_sum = torch.zeros((), dtype=torch.float64, device=train_set.device)
     diverged = new_divergence_monitor(train_set.device)
     seen = 0
     start = time.perf_counter()
     for number, indices in enumerate(batches, start=1):
-        if state["step"] > 0:  # as published: the scheduler is first stepped at the second iteration
-            scheduler.step()
-        state["step"] += 1
+        if state.step > 0:  # as published: the scheduler is first stepped at the second iteration
+            run.scheduler.step()
+        state.step += 1
         inputs_2d, targets_3d = train_set.batch(indices)
         if options.augment:
-            inputs_2d, targets_3d = train_set.random_flip(inputs_2d, targets_3d, flip_generator)
-        optimizer.zero_grad(set_to_none=True)
+            inputs_2d, targets_3d = train_set.random_flip(inputs_2d, targets_3d, state.flip_generator)
+        run.optimizer.zero_grad(set_to_none=True)
         with autocast_context(train_set.device, options.amp):
-            output = forward(inputs_2d)
+            output = task.forward(inputs_2d)
         loss = task.loss(output, targets_3d)
-        record_divergence(diverged, loss, state["step"])
+        record_divergence(diverged, loss, state.step)
         loss.backward()
         if task.clip_parameters:
             nn.utils.clip_grad_norm_(task.clip_parameters, max_norm=1.0)
-        optimizer.step()
+        run.optimizer.step()
         loss_sum += loss.detach().double() * len(indices)
         seen += len(indices)
         if number % 50 == 0 or number == len(batches):  # checked where the progress lines sync anyway
             raise_if_diverged(diverged)
         if progress.mode != "none" and (progress.mode == "bar" or number % 50 == 0 or number == len(batches)):
-            progress.update(number, float(loss_sum) / seen, optimizer.param_groups[0]["lr"], seen)
+            progress.update(number, float(loss_sum) / seen, run.optimizer.param_groups[0]["lr"], seen)
     progress.close()
     return float(loss_sum) / max(seen, 1), seen / max(time.perf_counter() - start, 1e-9)
+
+
+def _epoch_label(options: TrainOptions, finished_epochs: int) -> str:
+    """"stage1 epoch 3/100": the run's word (``RUN_LABELS``) and the epoch after ``finished_epochs``."""
+    return f"{RUN_LABELS[options.stage]} epoch {finished_epochs + 1}/{options.epochs}"
 
 
 def _setup_distributed(rank: int, world_size: int, device: torch.device) -> torch.device:
@@ -336,172 +535,84 @@ def _gather_digests(module: nn.Module, world_size: int) -> list[str]:
     return [str(item) for item in gathered]
 
 
-def train(options: TrainOptions, model_config: ModelConfig,
-          pose_sets: tuple[PoseSet, PoseSet] | None = None, rank: int = 0,
-          world_size: int = 1) -> TrainResult:
-    """Run (or resume) one training run in this process; rank 0 writes every file.
-
-    ``pose_sets`` = (train, test) skips reading ``options.data_dir`` (used by the demo and tests).
-    """
-    device = _setup_distributed(rank, world_size, resolve_device(options.device))
-    torch.manual_seed(options.seed)
-    if pose_sets is None:
-        pose_sets = load_pose_sets(options.data_dir, options.keypoints, actions=options.actions,
-                                   downsample=options.downsample)
-    train_set, test_set = (pose_set.to(device) for pose_set in pose_sets)
-    if len(train_set) == 0:
-        raise JointformerError("the training set is empty: check --actions and the data directory")
-
-    task = build_task(options, model_config, device)
-    optimizer = build_optimizer(model_config, task.trainable.parameters(), options.lr)
-    iterations = math.ceil(len(train_set) / (options.batch_size * world_size))
-    scheduler = build_scheduler(model_config, optimizer, options.epochs * iterations, options.lr_decay,
-                                options.lr_gamma)
-    generator = torch.Generator().manual_seed(options.seed)
-    flip_generator = torch.Generator().manual_seed(options.seed + 1000 * (rank + 1))
-    state: dict[str, Any] = {"step": 0, "epoch": 0, "best_protocol1": math.inf, "best_protocol2": math.inf,
-                             "history": []}
-
-    if options.resume:
-        run_dir = Path(options.resume).parent
-        checkpoint = read_checkpoint(options.resume, map_location=device)
-        check_resume(checkpoint, options.resume, model_config, planned_steps=options.epochs * iterations)
-        _restore(checkpoint, task, optimizer, scheduler, generator, flip_generator, state)
-        if rank == 0:
-            remove_stale_run_temporaries(run_dir)
-    else:
-        run_dir = _new_run_dir(options) if rank == 0 else Path(options.run_dir or options.checkpoint)
-    if rank > 0 and not options.resume:
-        torch.manual_seed(options.seed + rank)  # same initial weights on every rank, own dropout stream
-
-    forward: Callable[[torch.Tensor], LiftOutput] = task.forward
-    if world_size > 1:
-        # With intermediate supervision the last layer's feedback projection (intermediate_enc.<last>) feeds
-        # nothing that reaches an output, so DDP must be told that some parameters get no gradient.
-        wrapped = DistributedDataParallel(task.trainable, find_unused_parameters=True)
-        forward = wrapped if task.stage1 is None else partial(refine_forward, task.stage1, wrapped)
-    if options.compile:
-        forward = torch.compile(forward)
-
-    if rank == 0:
-        if not options.resume:
-            claim_run_directory(run_dir)
-        resolved = {"train": asdict(options), "model": config_to_dict(model_config),
-                    "stage1_model": asdict(task.stage1_config) if task.stage1_config else None,
-                    "world_size": world_size, "device": str(device),
-                    "train_poses": len(train_set), "test_poses": len(test_set)}
-        write_text_atomically(run_dir / "config.json", json.dumps(resolved, indent=2) + "\n")
-        print(f"==> run directory: {run_dir}", flush=True)
-        count = parameter_count(task.trainable)
-        print(f"==> {model_name(model_config)}: {count / 1e6:.2f}M parameters ({count:,})", flush=True)
-    writer = _tensorboard_writer(run_dir) if rank == 0 else None
-
-    input_stats = train_set.input_statistics()
-    last_epoch = options.epochs if not options.stop_after_epoch else min(options.epochs,
-                                                                         options.stop_after_epoch)
-    digests: list[str] = []
-    for epoch in range(state["epoch"], last_epoch):
-        started = time.perf_counter()
-        try:
-            loss, samples_per_s = train_one_epoch(
-                task, train_set, optimizer, scheduler, state, options, generator, flip_generator, rank,
-                world_size, forward, description=f"{options.stage} epoch {epoch + 1}/{options.epochs}")
-        except TrainingDivergedError as error:
-            raise error.with_checkpoint(run_dir / "ckpt_last.pth.tar", epoch) from None
-        state["epoch"] = epoch + 1
-        digests = _gather_digests(task.trainable, world_size)
-        if rank != 0:
-            continue
-        validation = checked_validation(
-            partial(evaluate_model, task.evaluation_model, test_set, flip=False,
-                    batch_size=options.eval_batch_size, amp=options.amp),
-            state["step"], run_dir / "ckpt_last.pth.tar", epoch)
-        protocol1, protocol2 = validation.overall_protocol1, validation.overall_protocol2
-        row = {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"], "train_loss": loss,
-               "val_protocol1_mm": protocol1, "val_protocol2_mm": protocol2,
-               "samples_per_s": samples_per_s, "seconds": time.perf_counter() - started}
-        state["history"].append(row)
-        print(f"==> {options.stage} epoch {epoch + 1}/{options.epochs}: loss {loss:.6f}, validation "
-              f"P1 {protocol1:.2f} mm, P2 {protocol2:.2f} mm, {samples_per_s:.0f} samples/s", flush=True)
-        if writer is not None:
-            for key, value in row.items():
-                writer.add_scalar(key, value, global_step=state["step"])
-        improved = validation.overall_protocol1 < state["best_protocol1"]
-        if improved:
-            state["best_protocol1"] = validation.overall_protocol1
-            state["best_protocol2"] = validation.overall_protocol2
-        checkpoint_fields = _checkpoint_fields(task, optimizer, scheduler, generator, flip_generator, state,
-                                               validation.overall_protocol1, input_stats)
-        checkpoint_fields["extra"]["parameter_digests"] = digests
-        if improved:
-            save_checkpoint(run_dir / "ckpt_best.pth.tar", **checkpoint_fields)
-        if (epoch + 1) % options.snapshot == 0:
-            save_checkpoint(run_dir / f"ckpt_epoch_{epoch + 1:04d}.pth.tar", **checkpoint_fields)
-        save_checkpoint(run_dir / "ckpt_last.pth.tar", **checkpoint_fields)
-        _write_metrics_csv(run_dir / "metrics.csv", state["history"])
-
-    if writer is not None:
-        writer.close()
-    if rank == 0 and state["history"]:
-        from jointformer.visualization import plot_training_curves
-        plot_training_curves(run_dir / "training_curves.png", state["history"])
-    task.evaluation_model.eval()
-    return TrainResult(run_dir=run_dir, best_checkpoint=run_dir / "ckpt_best.pth.tar",
-                       last_checkpoint=run_dir / "ckpt_last.pth.tar",
-                       best_protocol1=state["best_protocol1"], best_protocol2=state["best_protocol2"],
-                       history=list(state["history"]), model=task.evaluation_model, parameter_digests=digests)
+# --------------------------------------------------------------------------------------------- validate
+def validate(run: Run, state: RunState, loss: float, samples_per_s: float,
+             started: float) -> dict[str, float]:
+    """Validate the model after epoch ``state.epoch`` (Protocol #1/#2 in mm, no flip) and append the
+    epoch's row to the history (printed, and sent to TensorBoard). ``loss``: the epoch's mean training
+    loss; ``started``: ``time.perf_counter()`` at the epoch's start. Returns the row."""
+    options = run.options
+    validation = checked_validation(
+        partial(evaluate_model, run.task.evaluation_model, run.test_set, flip=False,
+                batch_size=options.eval_batch_size, amp=options.amp),
+        state.step, run.last_checkpoint, state.epoch - 1)
+    protocol1, protocol2 = validation.overall_protocol1, validation.overall_protocol2
+    row = {"epoch": state.epoch, "lr": run.optimizer.param_groups[0]["lr"], "train_loss": loss,
+           "val_protocol1_mm": protocol1, "val_protocol2_mm": protocol2,
+           "samples_per_s": samples_per_s, "seconds": time.perf_counter() - started}
+    state.history.append(row)
+    print(f"==> {_epoch_label(options, state.epoch - 1)}: loss {loss:.6f}, validation "
+          f"P1 {protocol1:.2f} mm, P2 {protocol2:.2f} mm, {samples_per_s:.0f} samples/s", flush=True)
+    if run.writer is not None:
+        for key, value in row.items():
+            run.writer.add_scalar(key, value, global_step=state.step)
+    return row
 
 
-def _tensorboard_writer(run_dir: Path) -> Any:
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:  # tensorboard is an optional extra; the CSV and PNG logs are always written
-        print("==> tensorboard is not installed (pip install 'jointformer[tensorboard]'): "
-              "no event files, metrics.csv is written as always", flush=True)
-        return None
-    return SummaryWriter(log_dir=str(run_dir))
+def save_epoch_checkpoints(run: Run, state: RunState, row: dict[str, float], digests: list[str]) -> None:
+    """After epoch ``state.epoch``, validated as in its history ``row``: a new best Protocol #1 is
+    recorded and saved as ``ckpt_best``; a snapshot every ``options.snapshot`` epochs; ``ckpt_last`` and
+    ``metrics.csv`` always. ``digests``: every process's parameter digest, stored to show the ranks agree."""
+    protocol1 = row["val_protocol1_mm"]
+    improved = protocol1 < state.best_protocol1
+    if improved:
+        state.best_protocol1, state.best_protocol2 = protocol1, row["val_protocol2_mm"]
+    checkpoint_fields = _checkpoint_fields(run, state, protocol1)
+    checkpoint_fields["extra"]["parameter_digests"] = digests
+    if improved:
+        save_checkpoint(run.run_dir / BEST_CHECKPOINT, **checkpoint_fields)
+    if state.epoch % run.options.snapshot == 0:
+        save_checkpoint(run.run_dir / f"ckpt_epoch_{state.epoch:04d}.pth.tar", **checkpoint_fields)
+    save_checkpoint(run.last_checkpoint, **checkpoint_fields)
+    _write_metrics_csv(run.run_dir / "metrics.csv", state.history)
 
 
-def _checkpoint_fields(task: Task, optimizer: torch.optim.Optimizer,
-                       scheduler: torch.optim.lr_scheduler.LRScheduler, generator: torch.Generator,
-                       flip_generator: torch.Generator, state: dict[str, Any], error: float,
-                       input_stats: dict[str, Any]) -> dict[str, Any]:
+def _checkpoint_fields(run: Run, state: RunState, error: float) -> dict[str, Any]:
+    """The keyword arguments of :func:`~jointformer.checkpoint.save_checkpoint` for the run as it stands;
+    ``error``: this epoch's validation Protocol #1 (mm)."""
     extra = {
-        "scheduler": scheduler.state_dict(),
-        "rng": {"torch": torch.get_rng_state(), "shuffle": generator.get_state(),
-                "flip": flip_generator.get_state(),
+        "scheduler": run.scheduler.state_dict(),
+        "rng": {"torch": torch.get_rng_state(), "shuffle": state.shuffle_generator.get_state(),
+                "flip": state.flip_generator.get_state(),
                 "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
-        "best_protocol1": state["best_protocol1"], "best_protocol2": state["best_protocol2"],
-        "history": state["history"], "input_stats": input_stats,
+        "best_protocol1": state.best_protocol1, "best_protocol2": state.best_protocol2,
+        "history": state.history, "input_stats": run.input_stats,
     }
     fields: dict[str, Any] = {
-        "state_dict": task.trainable.state_dict(), "config": task.config, "epoch": state["epoch"],
-        "lr": optimizer.param_groups[0]["lr"], "step": state["step"], "optimizer": optimizer.state_dict(),
-        "error": error, "extra": extra,
+        "state_dict": run.task.trainable.state_dict(), "config": run.task.config, "epoch": state.epoch,
+        "lr": run.optimizer.param_groups[0]["lr"], "step": state.step,
+        "optimizer": run.optimizer.state_dict(), "error": error, "extra": extra,
     }
-    if task.stage1 is not None:
-        fields["jt_state_dict"] = task.stage1.state_dict()
-        fields["jt_config"] = task.stage1_config
+    if run.task.stage1 is not None:
+        fields["jt_state_dict"] = run.task.stage1.state_dict()
+        fields["jt_config"] = run.task.stage1_config
     return fields
 
 
-def _restore(checkpoint: dict[str, Any], task: Task, optimizer: torch.optim.Optimizer,
-             scheduler: torch.optim.lr_scheduler.LRScheduler, generator: torch.Generator,
-             flip_generator: torch.Generator, state: dict[str, Any]) -> None:
-    """Load a checkpoint's weights, optimizer, scheduler and generator states (checked by
-    :func:`~jointformer.training_checks.check_resume`) into the run."""
-    task.trainable.load_state_dict(checkpoint["state_dict"])
-    optimizer.load_state_dict(checkpoint["optimizer"])
-    scheduler.load_state_dict(checkpoint["scheduler"])
-    rng = checkpoint["rng"]
-    torch.set_rng_state(rng["torch"].cpu())
-    generator.set_state(rng["shuffle"].cpu())
-    flip_generator.set_state(rng["flip"].cpu())
-    if rng.get("cuda") and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all([state_.cpu() for state_ in rng["cuda"]])
-    state.update(step=int(checkpoint["step"]), epoch=int(checkpoint["epoch"]),
-                 best_protocol1=float(checkpoint["best_protocol1"]),
-                 best_protocol2=float(checkpoint["best_protocol2"]), history=list(checkpoint["history"]))
+# --------------------------------------------------------------------------------------------- finish
+def finish(run: Run, state: RunState, digests: list[str]) -> TrainResult:
+    """Close the TensorBoard writer, plot the training curves (rank 0) and hand back the trained model in
+    eval mode with the run's figures."""
+    if run.writer is not None:
+        run.writer.close()
+    if run.rank == 0 and state.history:
+        from jointformer.visualization import plot_training_curves
+        plot_training_curves(run.run_dir / "training_curves.png", state.history)
+    run.task.evaluation_model.eval()
+    return TrainResult(run_dir=run.run_dir, best_checkpoint=run.run_dir / BEST_CHECKPOINT,
+                       last_checkpoint=run.last_checkpoint, best_protocol1=state.best_protocol1,
+                       best_protocol2=state.best_protocol2, history=list(state.history),
+                       model=run.task.evaluation_model, parameter_digests=digests)
 
 
 # --------------------------------------------------------------------------------------------- launch
@@ -516,16 +627,18 @@ def _worker(rank: int, world_size: int, port: int, options: TrainOptions,
             dist.destroy_process_group()
 
 
-def launch(options: TrainOptions, model_config: ModelConfig) -> TrainResult | None:
+def launch(options: TrainOptions, model_config: ModelConfig,
+           resumed: LoadedCheckpoint | None = None) -> TrainResult | None:
     """Start training the way the user asked: under ``torchrun`` (WORLD_SIZE in the environment), as
     ``--num_gpus N`` processes spawned here (NCCL on GPUs, gloo on CPU), or in this process.
 
+    ``resumed``: the checkpoint ``options.resume``, already read (spawned processes read it themselves).
     Returns the result in this process (rank 0 of torchrun or a single process); None after a spawn.
     """
     if "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1:
         rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
         try:
-            return train(options, model_config, rank=rank, world_size=world_size)
+            return train(options, model_config, rank=rank, world_size=world_size, resumed=resumed)
         finally:
             if dist.is_initialized():
                 dist.destroy_process_group()
@@ -545,4 +658,4 @@ def launch(options: TrainOptions, model_config: ModelConfig) -> TrainResult | No
         torch.multiprocessing.spawn(_worker, args=(options.num_gpus, port, options, model_config),
                                     nprocs=options.num_gpus, join=True)
         return None
-    return train(options, model_config)
+    return train(options, model_config, resumed=resumed)

@@ -12,11 +12,15 @@ import time
 import numpy as np
 
 from jointformer.cli_checks import check_video_outputs, positive_float
-from jointformer.lift_flags import add_lifter_flags, use_packaged_model_without_checkpoint
+from jointformer.lift_flags import (
+    add_lifter_flags,
+    use_packaged_model_without_checkpoint,
+    write_lift_pictures,
+)
 
 
-def add_video_parser(commands: argparse._SubParsersAction) -> None:
-    """Register ``video`` on the ``jointformer`` subcommands."""
+def add_video_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``video`` on the ``jointformer`` subcommands; returns its parser."""
     video = commands.add_parser("video", help="video file or image folder -> 2D (MediaPipe Pose) -> 3D, BVH")
     video.add_argument("input", help="a video file (anything OpenCV reads) or a folder of images")
     add_lifter_flags(video, scored="landmarks with a visibility")
@@ -32,6 +36,7 @@ def add_video_parser(commands: argparse._SubParsersAction) -> None:
                        help="focal length in pixels for the absolute root position (default: a phone's "
                        "26 mm equivalent, 0.60 x the frame diagonal)")
     video.set_defaults(handler=handle_video)
+    return video
 
 
 def handle_video(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -73,10 +78,8 @@ def handle_video(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
         print(f"==> 2D detections: {write_detections(args.keypoints_out, run)}")
     if motion is not None:
         print(f"==> BVH: {write_bvh(args.bvh, motion)} ({len(motion.root_positions)} frames)")
-    from jointformer.cli import _lift_pictures
-
     args.fps = result.fps
-    _lift_pictures(args, [track], [result])
+    write_lift_pictures(args, [track], [result])
     print(f"==> throughput: detection {total} frames in {run.seconds:.2f} s ({total / run.seconds:.1f} "
           f"frames/s, decoding included); lifting {frames} frames in {lift_seconds:.2f} s "
           f"({frames / max(lift_seconds, 1e-9):.1f} frames/s)")

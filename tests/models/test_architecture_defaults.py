@@ -8,13 +8,13 @@ import shlex
 
 import pytest
 
-from jointformer.cli import _model_config, build_parser
+from jointformer.cli import _model_config, build_parser, build_parsers
 from jointformer.models.architecture_defaults import ARCHITECTURE_DEFAULTS
 from jointformer.models.jointformer import JointFormerConfig
 
 # The seed README's stage-1 and refinement commands (reference seed-README.md), architecture flags only.
-SEED_COMMANDS = {"stage1": "--hid_dim 64 --intermediate --pred_dropout 0.2",
-                 "refine": "--hid_dim 256 --num_layers 2 --pred_dropout 0.1 --d_inner 1024"}
+SEED_COMMANDS = {"jointformer": "--hid_dim 64 --intermediate --pred_dropout 0.2",
+                 "refiner": "--hid_dim 256 --num_layers 2 --pred_dropout 0.1 --d_inner 1024"}
 
 
 def test_config_defaults_are_the_tables_published_column() -> None:
@@ -27,7 +27,7 @@ def test_config_defaults_are_the_tables_published_column() -> None:
 
 def test_bare_training_commands_take_the_seed_argparse_defaults() -> None:
     parser = build_parser()
-    stage1 = _model_config(parser.parse_args(["train"]), "stage1")
+    stage1 = _model_config(parser.parse_args(["train"]), "jointformer")
     for name, entry in ARCHITECTURE_DEFAULTS.items():
         assert getattr(stage1, name) == entry.seed_cli, name
     assert (stage1.hid_dim, stage1.pred_dropout, stage1.intermediate) == (128, 0.0, False)
@@ -44,12 +44,11 @@ def _flag_settings(command: str) -> list[str]:
     return settings
 
 
-@pytest.mark.parametrize("command, stage", [("train", "stage1"), ("refine", "refine")])
+@pytest.mark.parametrize("command, stage", [("train", "jointformer"), ("refine", "refiner")])
 def test_each_flag_the_seed_command_sets_says_so_in_its_help(command: str, stage: str) -> None:
-    parser = build_parser()
-    subparser = parser._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
+    subparser = build_parsers()[1][command]
     helps = {action.dest: action.help or "" for action in subparser._actions}
-    label = "stage 1" if stage == "stage1" else "refiner"
+    label = "stage 1" if stage == "jointformer" else "refiner"
     for setting in _flag_settings(SEED_COMMANDS[stage]):
         flag = setting.split()[0][2:]
         assert f"{label}: {setting}" in helps[flag], (setting, helps[flag])
@@ -59,7 +58,7 @@ def test_each_flag_the_seed_command_sets_says_so_in_its_help(command: str, stage
 
 
 def test_the_seed_stage1_command_builds_the_published_model() -> None:
-    args = build_parser().parse_args(["train", *shlex.split(SEED_COMMANDS["stage1"])])
-    config, published = _model_config(args, "stage1"), JointFormerConfig()
+    args = build_parser().parse_args(["train", *shlex.split(SEED_COMMANDS["jointformer"])])
+    config, published = _model_config(args, "jointformer"), JointFormerConfig()
     for name in ARCHITECTURE_DEFAULTS:
         assert getattr(config, name) == getattr(published, name), name

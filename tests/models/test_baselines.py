@@ -184,5 +184,5 @@ def test_baseline_run_resumes_exactly_and_cannot_feed_a_refiner(tmp_path, tiny_d
     assert [row["lr"] for row in resumed.history] == [row["lr"] for row in whole.history]
     refiner = JointFormerConfig.published_refiner()
     with pytest.raises(JointformerError, match="no error head"):
-        train(options("refine", stage="refine", pose_weights=str(whole.best_checkpoint)), refiner,
+        train(options("refine", stage="refiner", pose_weights=str(whole.best_checkpoint)), refiner,
               pose_sets=pose_sets)

@@ -16,6 +16,17 @@ text can say when the seed's command overrides its default.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
+
+ModelKind = Literal["jointformer", "refiner"]
+"""The two JointFormer models, and the two training stages that make them: "jointformer" (stage 1, lifting
+2D keypoints) and "refiner" (stage 2, refining stage 1's pose from its predicted error). The same words
+name a config's ``kind``, a run's ``TrainOptions.stage``, the architectures a checkpoint stores and the
+command line's stages (``jointformer train`` and ``jointformer refine``)."""
+MODEL_KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
+
+REFINER_IN_FEATURES = 2 + 3 + 3
+"""Refiner input per joint: the 2D keypoint, the stage-1 3D position and the stage-1 predicted error."""
 
 
 @dataclass(frozen=True)

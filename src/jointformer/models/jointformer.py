@@ -22,7 +22,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from jointformer.data.skeleton import SKELETON17
-from jointformer.models.architecture_defaults import published_default
+from jointformer.models.architecture_defaults import (
+    MODEL_KINDS,
+    REFINER_IN_FEATURES,
+    ModelKind,
+    published_default,
+)
 from jointformer.models.layers import (
     LAYER_NORM_EPS,
     EncoderLayer,
@@ -33,10 +38,7 @@ from jointformer.models.layers import (
 )
 
 EMBEDDING_TYPES = ("conv", "linear", "graph")
-MODEL_KINDS = ("jointformer", "refiner")
 
-REFINER_IN_FEATURES = 2 + 3 + 3
-"""Refiner input per joint: the 2D keypoint, the stage-1 3D position and the stage-1 predicted error."""
 
 
 @dataclass
@@ -68,7 +70,7 @@ class JointFormerConfig:
     error_prediction: bool = published_default("error_prediction")
     embedding_type: Literal["conv", "linear", "graph"] = published_default("embedding_type")
     spatial_encoding: bool = published_default("spatial_encoding")
-    kind: Literal["jointformer", "refiner"] = "jointformer"
+    kind: ModelKind = "jointformer"
     residual: bool = False
 
     def __post_init__(self) -> None:
