@@ -48,6 +48,7 @@ from torch.nn.parallel import DistributedDataParallel
 from jointformer.atomic_files import write_text_atomically
 from jointformer.checkpoint import load_stage1, read_checkpoint, save_checkpoint
 from jointformer.data.h36m import load_pose_sets
+from jointformer.data.input_stats import InputStats
 from jointformer.data.poseset import PoseSet
 from jointformer.errors import JointformerError
 from jointformer.evaluation import autocast_context, evaluate_model
@@ -396,7 +397,7 @@ def train(options: TrainOptions, model_config: ModelConfig,
         print(f"==> {model_name(model_config)}: {count / 1e6:.2f}M parameters ({count:,})", flush=True)
     writer = _tensorboard_writer(run_dir) if rank == 0 else None
 
-    input_stats = train_set.input_statistics()
+    input_stats = InputStats.from_pose_set(train_set)
     last_epoch = options.epochs if not options.stop_after_epoch else min(options.epochs,
                                                                          options.stop_after_epoch)
     digests: list[str] = []
@@ -465,14 +466,14 @@ def _tensorboard_writer(run_dir: Path) -> Any:
 def _checkpoint_fields(task: Task, optimizer: torch.optim.Optimizer,
                        scheduler: torch.optim.lr_scheduler.LRScheduler, generator: torch.Generator,
                        flip_generator: torch.Generator, state: dict[str, Any], error: float,
-                       input_stats: dict[str, Any]) -> dict[str, Any]:
+                       input_stats: InputStats) -> dict[str, Any]:
     extra = {
         "scheduler": scheduler.state_dict(),
         "rng": {"torch": torch.get_rng_state(), "shuffle": generator.get_state(),
                 "flip": flip_generator.get_state(),
                 "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
         "best_protocol1": state["best_protocol1"], "best_protocol2": state["best_protocol2"],
-        "history": state["history"], "input_stats": input_stats,
+        "history": state["history"], "input_stats": input_stats.to_dict(),
     }
     fields: dict[str, Any] = {
         "state_dict": task.trainable.state_dict(), "config": task.config, "epoch": state["epoch"],
