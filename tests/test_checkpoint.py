@@ -296,13 +296,9 @@ def test_stored_config_with_unknown_field_is_a_checkpoint_error(tmp_path: Path) 
         load_model(path)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(pytest.main([__file__]))
-
-
-@pytest.mark.parametrize(("field", "value"), [("pose_templates_2d", [[[0.0, 0.1]] * 16]),
-                                              ("pose_templates_2d", "templates"), ("extent_p05", float("nan")),
-                                              ("source", 3)])
+@pytest.mark.parametrize(("field", "value"), [
+    ("pose_templates_2d", [[[0.0, 0.1]] * 16]), ("pose_templates_2d", "templates"),
+    ("extent_p05", float("nan")), ("source", 3)])
 def test_malformed_optional_input_stats_are_refused_naming_the_field(tmp_path: Path, field: str,
                                                                      value: object) -> None:
     model = build_model(tiny())
@@ -312,3 +308,8 @@ def test_malformed_optional_input_stats_are_refused_naming_the_field(tmp_path: P
                            extra={"input_stats": stats})
     with pytest.raises(CheckpointError, match=rf"stage1\.pth\.tar: field 'input_stats\.{field}'"):
         read_input_stats(path)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([__file__]))
+
