@@ -19,7 +19,7 @@ from jointformer.data.wild import (
     extent_normalise,
     retarget,
 )
-from jointformer.lift.lifter import LiftingModel
+from jointformer.lift.normalization import normalise_extent
 
 
 def _standing(frames: int = 3) -> np.ndarray:
@@ -47,9 +47,9 @@ def test_extent_normalise_is_the_lifters_normalisation_with_the_track_median() -
     pixels = rng.uniform(100.0, 900.0, size=(5, 17, 2))
     track_extent = float(np.median(pose_extent_2d(torch.from_numpy(pixels)).numpy()))
     ours = extent_normalise(pixels, track_extent)
-    stats = {"extent_median": WILD_INPUT_FRAME["extent"], "root_median": list(WILD_INPUT_FRAME["root"])}
-    lifter_side = LiftingModel(torch.nn.Identity(), stats).normalise(
-        torch.from_numpy(pixels).float(), torch.full((5,), track_extent))
+    lifter_side = normalise_extent(torch.from_numpy(pixels).float(), torch.full((5,), track_extent),
+                                   torch.tensor(WILD_INPUT_FRAME["root"], dtype=torch.float32),
+                                   torch.tensor(float(WILD_INPUT_FRAME["extent"])))
     np.testing.assert_allclose(ours, lifter_side.numpy(), atol=1e-5)
 
 
