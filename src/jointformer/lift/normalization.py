@@ -25,11 +25,9 @@ import numpy as np
 import torch
 
 from jointformer.data.camera import normalize_screen_coordinates
-from jointformer.data.h36m import load_pose_set
 from jointformer.data.input_stats import InputStats
 from jointformer.data.poseset import pose_extent_2d
 from jointformer.data.skeleton import TRAIN_SUBJECTS
-from jointformer.data.synthetic import DEFAULT_DETECTOR_NAME, SyntheticConfig, write_synthetic_dataset
 from jointformer.errors import InputError
 
 DEFAULT_STATS_SOURCE = "defaults from the embedded data set (the checkpoint stores no input statistics)"
@@ -45,6 +43,10 @@ def default_input_stats() -> InputStats:
     describe people seen by the four published Human3.6M cameras. Generated on first use (about 5 s: the
     training subjects' sequences are written to a temporary directory and read back as training reads
     them), then kept for the process."""
+    # Imported here: only checkpoints without statistics need the generator (60 ms of imports otherwise).
+    from jointformer.data.h36m import load_pose_set
+    from jointformer.data.synthetic import DEFAULT_DETECTOR_NAME, SyntheticConfig, write_synthetic_dataset
+
     with tempfile.TemporaryDirectory(prefix="jointformer-stats-") as directory:
         config = SyntheticConfig(subjects=TRAIN_SUBJECTS)  # each subject's draws do not depend on the others
         write_synthetic_dataset(directory, config)
