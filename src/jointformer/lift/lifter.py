@@ -178,7 +178,9 @@ class Lifter:
     On CPU, once it has lifted ``onnx_after_calls`` batches of at most ``ONNX_SMALL_BATCH`` poses, it runs
     such batches in ONNX Runtime when onnxruntime, onnx and onnxscript are installed (the ``[export]``
     extra): the same outputs to float rounding (tested within 1e-4 m). ``onnx_after_calls=math.inf``
-    keeps PyTorch throughout.
+    keeps PyTorch throughout. ``input_stats``: the model's :class:`~jointformer.data.input_stats.InputStats`
+    (or a checkpoint's ``input_stats`` dict); None: those of the embedded data set
+    (:func:`~jointformer.lift.normalization.default_input_stats`). It is kept as ``self.input_stats``.
     """
 
     def __init__(self, model: nn.Module, input_stats: InputStats | Mapping[str, Any] | None = None,
@@ -354,9 +356,8 @@ class Lifter:
             try:
                 import onnxruntime
 
-                from jointformer.lift.export import (
-                    export_normalised_onnx,  # the export module builds on this one
-                )
+                # Imported here: the export module builds on this one.
+                from jointformer.lift.export import export_normalised_onnx
             except ImportError:
                 self._onnx_sessions[flip_test] = None
                 return None
@@ -375,9 +376,10 @@ class Lifter:
 
     def lift_video(self, path: str | Path, **options: Any) -> LiftResult:
         """Detect one person in a video file or image folder with MediaPipe Pose and lift the track: see
-        :func:`jointformer.lift.video.lift_video` (options: detector, fps, focal_length, flip_test, min_score,
-        allow_missing, smooth, progress). Returns a :class:`~jointformer.lift.video.VideoLiftResult`, a
-        :class:`LiftResult` with the frame ids, frame rate, size and the absolute root position."""
+        :func:`jointformer.lift.video.lift_video` (options: detector, fps, focal_length, flip_test,
+        min_score, allow_missing, smooth, progress). Returns a
+        :class:`~jointformer.lift.video.VideoLiftResult`, a :class:`LiftResult` with the frame ids, frame
+        rate, size and the absolute root position."""
         from jointformer.lift.video import lift_video
 
         return lift_video(self, path, **options)
