@@ -11,7 +11,7 @@ Needs MediaPipe 0.10.14 and OpenCV (``pip install mediapipe==0.10.14 opencv-pyth
 2. Reference: every MediaPipe landmark triangulated over the views where it was detected (undistorted
    pixels, linear DLT); while its worst view reprojects more than 25 px away the worst view is dropped (at
    least two views stay, else the landmark is missing). Landmarks are mapped to the Human3.6M 17 joints
-   the way :mod:`jointformer.layouts` maps 2D ("mediapipe33": means of the sources); a frame whose 17
+   the way :mod:`jointformer.lift.layouts` maps 2D ("mediapipe33": means of the sources); a frame whose 17
    joints are not all present is skipped and counted.
 3. Per camera, over the frames with a complete reference and a detection in that camera: each model lifts
    the camera's 2D track (``Lifter.lift``, layout mediapipe33, sequence mode, default normalisation and
@@ -33,8 +33,8 @@ import numpy as np
 import tomllib
 import torch
 
-from jointformer.layouts import get_layout
-from jointformer.lifting import Lifter
+from jointformer.lift.layouts import get_layout
+from jointformer.lift.lifter import Lifter
 from jointformer.metrics import procrustes_align
 
 MEDIAPIPE = get_layout("mediapipe33")

@@ -1,15 +1,17 @@
-"""Print the 2D input statistics of the embedded data set's training split (normalised screen units).
+"""Print the 2D input statistics of a data set's training split (normalised screen units).
 
-These are the statistics `Lifter` falls back on for checkpoints that store none (the published ones):
     python benchmarks/input_stats.py [--data-dir DIR] [--keypoints NAME] [--templates-out FILE]
-The data set is written to DIR first when absent (`jointformer synth`). The pose templates (64 x 17 x 2) are
-written to FILE instead of printed: src/jointformer/data/pose_templates_2d.json holds those of seed 0.
+The data set is written to DIR first when absent (the embedded one of seed 0, `jointformer synth`). Those of
+the embedded data set are what `Lifter` falls back on for checkpoints that store none (the published ones):
+`jointformer.lift.normalization.default_input_stats()` derives them the same way, rounded to 4 decimals. The
+pose templates (64 x 17 x 2) are written to FILE instead of printed.
 """
 
 import argparse
 import json
 
 from jointformer.data.h36m import load_pose_sets
+from jointformer.data.input_stats import InputStats
 from jointformer.demo import ensure_dataset
 
 
@@ -21,7 +23,7 @@ def main() -> None:
     args = parser.parse_args()
     ensure_dataset(args.data_dir, args.keypoints, seed=0)
     train_set, _ = load_pose_sets(args.data_dir, args.keypoints)
-    statistics = train_set.input_statistics()
+    statistics = InputStats.from_pose_set(train_set).to_dict()
     templates = statistics.pop("pose_templates_2d")
     print(json.dumps(statistics))
     if args.templates_out:

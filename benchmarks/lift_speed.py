@@ -30,7 +30,8 @@ import torch
 
 from jointformer.checkpoint import save_checkpoint
 from jointformer.comparison import call_seconds
-from jointformer.lifting import DEFAULT_INPUT_STATS, Lifter
+from jointformer.lift.lifter import Lifter
+from jointformer.lift.normalization import default_input_stats
 from jointformer.models.jointformer import JointFormerConfig, build_model
 
 
@@ -97,7 +98,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory)
         checkpoint = save_checkpoint(folder / "stage1.pth.tar", state_dict=model.state_dict(),
-                                     config=model.config, extra={"input_stats": DEFAULT_INPUT_STATS})
+                                     config=model.config,
+                                     extra={"input_stats": default_input_stats().to_dict()})
         poses = random_coco_poses(args.poses)
         print(f"{'input':<34} {'seconds':>8} {'poses/s':>9} {'peak RSS MiB':>13}")
         for layout, label in (("track", "one track"), ("images", "independent images (2 per image)"),
@@ -107,8 +109,9 @@ def main() -> None:
             seconds, peak = run_lift(source, checkpoint, folder / "out.json", args.src)
             print(f"{label:<34} {seconds:>8.1f} {args.poses / seconds:>9,.0f} {peak:>13,.0f}")
         one = poses[0, :, :2]
-        for label, lifter in (("PyTorch only", Lifter(model, DEFAULT_INPUT_STATS, onnx_after_calls=math.inf)),
-                              ("as shipped", Lifter(model, DEFAULT_INPUT_STATS))):
+        stats = default_input_stats()
+        for label, lifter in (("PyTorch only", Lifter(model, stats, onnx_after_calls=math.inf)),
+                              ("as shipped", Lifter(model, stats))):
             median, p99 = latency(lambda lifter=lifter: lifter.lift(one, layout="coco"), args.latency_calls)
             backend = "ONNX Runtime" if any(lifter._onnx_sessions.values()) else "PyTorch"
             print(f"batch 1, Lifter.lift {label} ({backend}): median {median * 1e3:.2f} ms "
@@ -118,8 +121,8 @@ def main() -> None:
         except ImportError:
             print("batch 1, ONNX Runtime: not installed")
             return
-        from jointformer.export import export_onnx
-        from jointformer.layouts import to_h36m
+        from jointformer.lift.export import export_onnx
+        from jointformer.lift.layouts import to_h36m
 
         path = export_onnx(lifter, folder / "lifter.onnx")
         session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])

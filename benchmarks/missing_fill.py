@@ -22,7 +22,7 @@ import torch
 from jointformer.data.camera import h36m_cameras, image_coordinates
 from jointformer.data.h36m import load_pose_sets
 from jointformer.demo import ensure_dataset
-from jointformer.lifting import Lifter, fill_from_templates
+from jointformer.lift.lifter import Lifter, fill_from_templates
 
 
 def mean_pose_fill(points: np.ndarray, valid: np.ndarray, mean_pose: np.ndarray) -> np.ndarray:
@@ -46,7 +46,7 @@ def measure(lifter: Lifter, pixels: np.ndarray) -> dict[str, dict[str, float]]:
         "templates (similarity)": lambda points, valid: fill_from_templates(points, valid,
                                                                             lifter.pose_templates_2d),
         "mean pose (scale + translation)": lambda points, valid: mean_pose_fill(
-            points, valid, np.asarray(lifter.input_stats["mean_pose_2d"], dtype=np.float64)),
+            points, valid, np.asarray(lifter.input_stats.mean_pose_2d, dtype=np.float64)),
     }
     complete = lifter.lift(pixels, layout="h36m", sequence=False).poses_3d
     figures = {}

@@ -3,7 +3,7 @@
     python benchmarks/onnx_speed.py [--flip/--no-flip]
 
 Both run the published stage-1 configuration with its normalisation and flip test (random weights: speed
-does not depend on them), exported by `jointformer.export.export_onnx`. Prints poses/s (medians).
+does not depend on them), exported by `jointformer.lift.export.export_onnx`. Prints poses/s (medians).
 """
 
 import argparse
@@ -16,8 +16,8 @@ import torch
 from model_speed import median_seconds  # the sibling benchmark's timer (benchmarks/ is on sys.path)
 
 from jointformer.allocator import keep_large_blocks_in_heap
-from jointformer.export import export_onnx
-from jointformer.lifting import Lifter
+from jointformer.lift.export import export_onnx
+from jointformer.lift.lifter import Lifter
 from jointformer.models.jointformer import JointFormerConfig, build_model
 
 

@@ -33,7 +33,7 @@ from jointformer.data.mocap_files import read_asf_amc_h36m
 from jointformer.data.synthetic import SyntheticConfig, write_synthetic_dataset
 from jointformer.data.wild import draw_camera, in_frame
 from jointformer.evaluation import MM_PER_M
-from jointformer.lifting import Lifter
+from jointformer.lift.lifter import Lifter
 from jointformer.metrics import p_mpjpe
 
 WINDOW_SECONDS = 5.0

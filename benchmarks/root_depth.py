@@ -20,8 +20,8 @@ from jointformer.data.camera import h36m_cameras, project_to_pixels, world_to_ca
 from jointformer.data.skeleton import ACTIONS, TEST_SUBJECTS, reduce_to_17
 from jointformer.data.synthetic import SyntheticConfig, add_detector_noise, generate_positions_3d
 from jointformer.evaluation import MM_PER_M
-from jointformer.lifting import Lifter
-from jointformer.root_position import estimate_root_position
+from jointformer.lift.lifter import Lifter
+from jointformer.lift.root_position import estimate_root_position
 
 
 def main() -> None:

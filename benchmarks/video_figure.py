@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from jointformer.data.skeleton import SKELETON17
-from jointformer.video import open_frames
+from jointformer.lift.video import open_frames
 
 
 def main() -> None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from jointformer.lifting import Lifter
-from jointformer.video import MediaPipePoseDetector, lift_detections, run_detection
+from jointformer.lift.lifter import Lifter
+from jointformer.lift.video import MediaPipePoseDetector, lift_detections, run_detection
 
 
 def main() -> None:

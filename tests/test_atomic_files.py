@@ -17,8 +17,9 @@ from jointformer.data.skeleton import SKELETON17
 from jointformer.data.synthetic import SyntheticConfig, write_synthetic_dataset
 from jointformer.errors import JointformerError, OutputError
 from jointformer.evaluation import EvaluationResult, append_results_csv, write_results_json
-from jointformer.keypoint_files import KeypointTrack
-from jointformer.lifting import LiftResult, write_lift_output
+from jointformer.lift.keypoint_files import KeypointTrack
+from jointformer.lift.lifter import LiftResult
+from jointformer.lift.outputs import write_lift_output
 from jointformer.models.jointformer import JointFormerConfig, build_model
 from jointformer.visualization import plot_poses, plot_training_curves, write_gif, write_html
 

@@ -25,6 +25,7 @@ from jointformer.checkpoint import (
     save_checkpoint,
     stored_configs,
 )
+from jointformer.data.input_stats import InputStats
 from jointformer.errors import CheckpointError
 from jointformer.models.jointformer import JointFormer, JointFormerConfig, Refiner, TwoStage, build_model
 
@@ -185,7 +186,8 @@ def test_stored_configs_input_stats_and_load_two_stage(tmp_path: Path) -> None:
     configs = stored_configs(published_refinement)
     assert configs["jointformer"] == stage1.config
     assert configs["refiner"] == dataclasses.replace(refiner.config, pred_dropout=0.1)
-    assert read_input_stats(first) == stats
+    assert read_input_stats(first) == InputStats.from_dict(stats)
+    assert read_input_stats(first).to_dict() == stats
     assert read_input_stats(published_refinement) is None
 
     combined = load_two_stage(first, published_refinement)
@@ -294,5 +296,20 @@ def test_stored_config_with_unknown_field_is_a_checkpoint_error(tmp_path: Path) 
         load_model(path)
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("pose_templates_2d", [[[0.0, 0.1]] * 16]), ("pose_templates_2d", "templates"),
+    ("extent_p05", float("nan")), ("source", 3)])
+def test_malformed_optional_input_stats_are_refused_naming_the_field(tmp_path: Path, field: str,
+                                                                     value: object) -> None:
+    model = build_model(tiny())
+    stats = {"extent_median": 0.8, "root_median": [0.0, 0.1], "mean_pose_2d": [[0.0, 0.1]] * 17,
+             field: value}
+    path = save_checkpoint(tmp_path / "stage1.pth.tar", state_dict=model.state_dict(), config=model.config,
+                           extra={"input_stats": stats})
+    with pytest.raises(CheckpointError, match=rf"stage1\.pth\.tar: field 'input_stats\.{field}'"):
+        read_input_stats(path)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__]))
+

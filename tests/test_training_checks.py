@@ -14,7 +14,7 @@ from jointformer.checkpoint import read_checkpoint
 from jointformer.cli import main
 from jointformer.data.h36m import load_pose_sets
 from jointformer.errors import CheckpointError, DataError, JointformerError
-from jointformer.lifting import Lifter
+from jointformer.lift.lifter import Lifter
 from jointformer.training_checks import TrainingDivergedError
 
 ARCHITECTURE = ["--hid_dim", "16", "--num_layers", "2", "--d_inner", "32"]

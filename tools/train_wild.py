@@ -9,7 +9,7 @@ drawn virtual cameras on drawn bodies). Validation: the same renderer on the tes
 (S9, S11, seed 0, other cameras). Model: the demo's stage 1 (``jointformer.demo.stage1_config``), flip
 augmentation, AdamW with cosine annealing. The packaged checkpoint holds the best epoch's weights, the input
 statistics, and ``provenance``: this command line, the data configuration, the seed, the validation figures
-and the embedded check set's figures (``jointformer.pretrained``). Ablations: ``--no-bvh``,
+and the embedded check set's figures (``jointformer.lift.pretrained``). Ablations: ``--no-bvh``,
 ``--no-definition``, ``--h36m-cameras-only`` is not offered (the Human3.6M-layout model is the demo's).
 """
 
@@ -29,9 +29,9 @@ from jointformer.checkpoint import read_checkpoint, save_checkpoint
 from jointformer.data.wild import WildConfig, build_wild_pose_set
 from jointformer.demo import stage1_config
 from jointformer.evaluation import write_text_atomically
-from jointformer.lifting import Lifter
+from jointformer.lift.lifter import Lifter
+from jointformer.lift.pretrained import check_set_figures, embedded_check_set
 from jointformer.models.jointformer import JointFormerConfig
-from jointformer.pretrained import check_set_figures, embedded_check_set
 from jointformer.training import TrainOptions, train
 
 DEFAULT_BVH_DIR = "../shared/realdata/train/cmu-bvh"  # beside the repository, as the issue lays it out

@@ -5,7 +5,7 @@
 """
 
 from jointformer.checkpoint import load_model
-from jointformer.lifting import Lifter, LiftResult
+from jointformer.lift.lifter import Lifter, LiftResult
 
 __version__ = "0.1.0"
 

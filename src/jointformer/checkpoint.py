@@ -39,6 +39,7 @@ from torch import Tensor, nn
 
 from jointformer.atomic_files import atomic_output
 from jointformer.baseline_layouts import infer_baseline_config, is_baseline_layout, tolerated_missing
+from jointformer.data.input_stats import InputStats
 from jointformer.errors import CheckpointError
 from jointformer.models.architecture_defaults import ModelKind
 from jointformer.models.jointformer import (
@@ -402,11 +403,11 @@ class LoadedCheckpoint:
                                   f"it needs")
         return {"jointformer": config, "refiner": None}
 
-    def input_stats(self) -> dict[str, Any] | None:
+    def input_stats(self) -> InputStats | None:
         """The ``input_stats`` entry the training loop stores (statistics of its 2D inputs), checked, or
         None when the checkpoint has none (published checkpoints)."""
         stats = self.contents.get("input_stats")
-        return None if stats is None else validate_input_stats(stats, self.path)
+        return None if stats is None else InputStats.from_dict(validate_input_stats(stats, self.path))
 
 
 def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu", *,
@@ -453,7 +454,7 @@ def stored_configs(path: str | os.PathLike[str], *,
     return load_checkpoint(path, "cpu", trust=trust).configs()
 
 
-def read_input_stats(path: str | os.PathLike[str], *, trust: bool = False) -> dict[str, Any] | None:
+def read_input_stats(path: str | os.PathLike[str], *, trust: bool = False) -> InputStats | None:
     """The ``input_stats`` entry the training loop stores (statistics of its 2D inputs), or None when the
     checkpoint has none (published checkpoints)."""
     return load_checkpoint(path, "cpu", trust=trust).input_stats()
@@ -531,11 +532,14 @@ def validate_resume_state(checkpoint: dict[str, Any], path: str | os.PathLike[st
 
 
 _INPUT_STATS_FIELDS = {"mean_pose_2d": (17, 2), "extent_median": (), "root_median": (2,)}
+_OPTIONAL_INPUT_STATS_FIELDS = {"extent_p05": (), "extent_p95": (), "pose_templates_2d": (None, 17, 2)}
 
 
 def validate_input_stats(stats: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
     """``stats`` (a checkpoint's ``input_stats``) checked field by field: ``mean_pose_2d`` (17, 2),
-    ``extent_median`` a positive number and ``root_median`` (2,), all finite. Returns it.
+    ``extent_median`` a positive number and ``root_median`` (2,), all finite; where present,
+    ``extent_p05`` and ``extent_p95`` finite numbers, ``pose_templates_2d`` (M, 17, 2) finite and
+    ``source`` a string. Returns it.
 
     Raises CheckpointError naming the missing or malformed field."""
     path = Path(path)
@@ -545,15 +549,27 @@ def validate_input_stats(stats: Any, path: str | os.PathLike[str]) -> dict[str, 
         if name not in stats:
             raise CheckpointError(f"{path}: field 'input_stats' lacks '{name}' "
                                   f"(expected {sorted(_INPUT_STATS_FIELDS)})")
-        try:
-            value = np.asarray(stats[name], dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise _field_error(path, f"input_stats.{name}", f"numbers of shape {shape}",
-                               stats[name]) from error
-        if value.shape != shape or not np.isfinite(value).all():
-            raise CheckpointError(f"{path}: field 'input_stats.{name}' must be finite numbers of shape "
-                                  f"{shape}, found shape {value.shape}")
+        _check_stats_numbers(stats, name, shape, path)
+    for name, shape in _OPTIONAL_INPUT_STATS_FIELDS.items():
+        if stats.get(name) is not None:
+            _check_stats_numbers(stats, name, shape, path)
+    if not isinstance(stats.get("source", ""), str):
+        raise _field_error(path, "input_stats.source", "a string", stats["source"])
     if float(stats["extent_median"]) <= 0:
         raise CheckpointError(f"{path}: field 'input_stats.extent_median' must be positive, "
                               f"found {stats['extent_median']!r}")
     return stats
+
+
+def _check_stats_numbers(stats: dict[str, Any], name: str, shape: tuple[int | None, ...], path: Path) -> None:
+    """``stats[name]`` must be finite numbers of ``shape`` (None: any positive length); CheckpointError
+    otherwise."""
+    try:
+        value = np.asarray(stats[name], dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise _field_error(path, f"input_stats.{name}", f"numbers of shape {shape}", stats[name]) from error
+    fits = value.ndim == len(shape) and all(size == expected or (expected is None and size > 0)
+                                            for size, expected in zip(value.shape, shape, strict=True))
+    if not fits or not np.isfinite(value).all():
+        raise CheckpointError(f"{path}: field 'input_stats.{name}' must be finite numbers of shape "
+                              f"{shape}, found shape {value.shape}")

@@ -415,9 +415,10 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
 
 
 def _handle_lift(args: argparse.Namespace) -> int:
-    from jointformer.keypoint_files import read_keypoints
-    from jointformer.layouts import get_layout
-    from jointformer.lifting import Lifter, write_lift_output
+    from jointformer.lift.keypoint_files import read_keypoints
+    from jointformer.lift.layouts import get_layout
+    from jointformer.lift.lifter import Lifter
+    from jointformer.lift.outputs import write_lift_output
 
     use_packaged_model_without_checkpoint(args)
     cli_checks.check_lift_outputs(args)
@@ -434,7 +435,7 @@ def _handle_lift(args: argparse.Namespace) -> int:
                                  progress=sys.stderr.isatty())
     for track, result in zip(tracks, results, strict=True):
         if args.smooth and track.is_sequence and len(result) > 1:
-            from jointformer.smoothing import one_euro_filter
+            from jointformer.lift.smoothing import one_euro_filter
 
             result.poses_3d = one_euro_filter(result.poses_3d, fps=args.fps)
     metadata = {"checkpoint": args.checkpoint, "refiner": args.refiner, "layout": layout.name,
@@ -442,7 +443,7 @@ def _handle_lift(args: argparse.Namespace) -> int:
                 "image_size": list(args.image_size) if args.image_size else None,
                 "normalization": args.normalization, "flip_test": not args.no_flip,
                 "min_score": args.min_score, "smoothed": bool(args.smooth),
-                "input_stats_source": lifter.input_stats.get("source", "checkpoint")}
+                "input_stats_source": lifter.input_stats.source or "checkpoint"}
     path = write_lift_output(args.out, tracks, results, metadata)
     print(f"==> {sum(len(result) for result in results)} poses in {len(tracks)} track(s) written to {path}")
     write_lift_pictures(args, tracks, results)
@@ -450,8 +451,8 @@ def _handle_lift(args: argparse.Namespace) -> int:
 
 
 def _handle_export(args: argparse.Namespace) -> int:
-    from jointformer.export import export_onnx
-    from jointformer.lifting import Lifter
+    from jointformer.lift.export import export_onnx
+    from jointformer.lift.lifter import Lifter
 
     cli_checks.check_export_output(args)
     lifter = Lifter.from_checkpoint(args.checkpoint, device="cpu", refiner=args.refiner)

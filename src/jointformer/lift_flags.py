@@ -33,7 +33,7 @@ def add_lifter_flags(parser: argparse.ArgumentParser, scored: str) -> None:
 
 def use_packaged_model_without_checkpoint(args: argparse.Namespace) -> None:
     """Without --checkpoint, lift with the packaged model (``args.checkpoint`` set to it) and say which."""
-    from jointformer.pretrained import checkpoint_or_packaged
+    from jointformer.lift.pretrained import checkpoint_or_packaged
 
     args.checkpoint, packaged = checkpoint_or_packaged(args.checkpoint, args.refiner)
     if packaged:

@@ -53,6 +53,7 @@ from torch.nn.parallel import DistributedDataParallel
 from jointformer.atomic_files import write_text_atomically
 from jointformer.checkpoint import LoadedCheckpoint, load_stage1, read_checkpoint, save_checkpoint
 from jointformer.data.h36m import load_pose_sets
+from jointformer.data.input_stats import InputStats
 from jointformer.data.poseset import PoseSet
 from jointformer.errors import JointformerError
 from jointformer.evaluation import autocast_context, evaluate_model
@@ -321,7 +322,7 @@ class Run:
     rank: int = 0
     world_size: int = 1
     writer: Any = None
-    input_stats: dict[str, Any] = field(default_factory=dict)
+    input_stats: InputStats | None = None  # of the training set; set before the first epoch
 
     @property
     def last_checkpoint(self) -> Path:
@@ -384,7 +385,7 @@ def set_up_run(options: TrainOptions, model_config: ModelConfig, pose_sets: tupl
     if rank == 0:
         _write_run_config(run, model_config, device)
         run.writer = _tensorboard_writer(run.run_dir)
-    run.input_stats = train_set.input_statistics()
+    run.input_stats = InputStats.from_pose_set(train_set)
     return run, state
 
 
@@ -586,7 +587,7 @@ def _checkpoint_fields(run: Run, state: RunState, error: float) -> dict[str, Any
                 "flip": state.flip_generator.get_state(),
                 "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
         "best_protocol1": state.best_protocol1, "best_protocol2": state.best_protocol2,
-        "history": state.history, "input_stats": run.input_stats,
+        "history": state.history, "input_stats": run.input_stats.to_dict(),
     }
     fields: dict[str, Any] = {
         "state_dict": run.task.trainable.state_dict(), "config": run.task.config, "epoch": state.epoch,

@@ -42,9 +42,16 @@ def add_video_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentP
 def handle_video(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     use_packaged_model_without_checkpoint(args)
     check_video_outputs(args)
-    from jointformer.bvh import motion_from_poses, write_bvh
-    from jointformer.lifting import Lifter, write_lift_output
-    from jointformer.video import detection_track, fill_gaps, lift_detections, run_detection, write_detections
+    from jointformer.lift.bvh import motion_from_poses, write_bvh
+    from jointformer.lift.lifter import Lifter
+    from jointformer.lift.outputs import write_lift_output
+    from jointformer.lift.video import (
+        detection_track,
+        fill_gaps,
+        lift_detections,
+        run_detection,
+        write_detections,
+    )
 
     lifter = Lifter.from_checkpoint(args.checkpoint, device=args.device, refiner=args.refiner)
     run = run_detection(args.input, fps=args.fps, progress=sys.stderr.isatty())
@@ -68,7 +75,7 @@ def handle_video(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
                 "flip_test": not args.no_flip, "min_score": args.min_score, "smoothed": bool(args.smooth),
                 "root_position": "pelvis, metres, camera frame (x right, y down, z forward)",
                 "pose_3d_camera": "root_position + pose_3d, metres, camera frame",
-                "input_stats_source": lifter.input_stats.get("source", "checkpoint")}
+                "input_stats_source": lifter.input_stats.source or "checkpoint"}
     track = detection_track(run)
     path = write_lift_output(args.out, [track], [result], metadata,
                              per_frame={"root_position": result.root_position,

@@ -148,7 +148,7 @@ def test_a_few_hundred_steps_beat_the_mean_pose(tmp_path, tiny_data_dir, name: s
 @pytest.mark.parametrize("config", [SemGCNConfig(hid_dim=8, num_layers=1), LinearModelConfig(linear_size=16)])
 def test_saved_baseline_rebuilds_in_load_model_and_lifter(tmp_path, config) -> None:
     from jointformer.checkpoint import read_checkpoint, save_checkpoint
-    from jointformer.lifting import Lifter
+    from jointformer.lift.lifter import Lifter
 
     model = build(config).eval()
     path = save_checkpoint(tmp_path / "ckpt.pth.tar", state_dict=model.state_dict(), config=config,

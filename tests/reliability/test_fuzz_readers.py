@@ -33,8 +33,8 @@ from jointformer.checkpoint import (
 )
 from jointformer.data.h36m import load_pose_sets, summarize_dataset
 from jointformer.errors import JointformerError
-from jointformer.keypoint_files import read_keypoints
-from jointformer.lifting import Lifter
+from jointformer.lift.keypoint_files import read_keypoints
+from jointformer.lift.lifter import Lifter
 from jointformer.models.jointformer import JointFormerConfig, build_model
 
 FUZZ_EXAMPLES = 60

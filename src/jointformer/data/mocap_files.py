@@ -23,7 +23,7 @@ Wrists            start of ``lhand`` / ``rhand``              ``L_Hand`` / ``R_H
 ================  ==========================================  ===========================================
 
 Human3.6M's spine joint is a mocap marker-based point near the middle of the back; the mid-point of
-pelvis and thorax stands in for it here (and in every detector layout, :mod:`jointformer.layouts`).
+pelvis and thorax stands in for it here (and in every detector layout, :mod:`jointformer.lift.layouts`).
 
 Conventions: rotation matrices act on column vectors; Euler channels are applied in the order the file
 lists them (``R = R_first @ R_second @ R_third``), angles in degrees in the files.

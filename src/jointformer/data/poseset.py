@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import torch
@@ -60,25 +59,6 @@ class PoseSet:
         """Bytes held by the tensors of this set."""
         tensors = (self.inputs_2d, self.targets_3d, self.action, self.subject, self.camera)
         return sum(tensor.element_size() * tensor.nelement() for tensor in tensors)
-
-    def input_statistics(self) -> dict[str, Any]:
-        """Statistics of the 2D inputs stored with a trained model, in normalised screen units: the
-        median, 5th and 95th percentile of :func:`pose_extent_2d`, the median root (joint 0) position,
-        the mean root-relative pose (17, 2) and ``pose_templates_2d`` (:func:`pose_templates_2d`).
-        Lifting uses them to bring other cameras' keypoints into the training distribution and to place
-        missing joints."""
-        if len(self) == 0:
-            raise ValueError("input statistics of an empty pose set are undefined")
-        extent = pose_extent_2d(self.inputs_2d).float().cpu()
-        # torch.quantile caps its input size; a fixed random subset of 100k poses is plenty.
-        subset = torch.randperm(len(extent), generator=torch.Generator().manual_seed(0))[:100_000]
-        quantiles = torch.quantile(extent[subset], torch.tensor([0.05, 0.5, 0.95]))
-        root = self.inputs_2d[:, 0].float().cpu().median(dim=0).values
-        centred = (self.inputs_2d - self.inputs_2d[:, :1]).double().mean(dim=0).cpu()
-        return {"extent_p05": float(quantiles[0]), "extent_median": float(quantiles[1]),
-                "extent_p95": float(quantiles[2]), "root_median": [float(root[0]), float(root[1])],
-                "mean_pose_2d": [[round(float(value), 5) for value in joint] for joint in centred],
-                "pose_templates_2d": np.round(pose_templates_2d(self.inputs_2d), 4).tolist()}
 
     def to(self, device: torch.device | str) -> PoseSet:
         """The same set with every tensor on ``device``."""

@@ -5,8 +5,8 @@ cameras, kept for the protocol), this module renders 17-joint motion through cam
 film with: phones held anywhere from the floor to above the head, 1.5-10 m away, any yaw, pitched and
 rolled, wide-angle to tele lenses, portrait or landscape, the person anywhere in the frame. The result is a
 :class:`~jointformer.data.poseset.PoseSet` whose 2D inputs are normalised exactly as
-:class:`jointformer.lifting.Lifter` normalises a track ("extent" normalisation): each pose's root moved to
-``root_median``, the track scaled so that its median 2D extent is ``extent_median`` (``WILD_INPUT_FRAME``),
+:class:`jointformer.lift.lifter.Lifter` normalises a track ("extent" normalisation): each pose's root moved
+to ``root_median``, the track scaled so that its median 2D extent is ``extent_median`` (``WILD_INPUT_FRAME``),
 so training and lifting agree by construction.
 
 How it differs from the Human3.6M-layout files:
@@ -245,7 +245,7 @@ def in_frame(pixels: np.ndarray, depth: np.ndarray, camera: VirtualCamera) -> np
 def extent_normalise(points_px: np.ndarray, track_extent_px: float) -> np.ndarray:
     """(T, 17, 2) pixels of one track -> (T, 17, 2) in ``WILD_INPUT_FRAME``: each pose's root moved to the
     frame's root, scaled by extent / ``track_extent_px`` (the median pose extent of the track). The same
-    arithmetic as ``jointformer.lifting.LiftingModel.normalise`` with a track's median extent."""
+    arithmetic as ``jointformer.lift.normalization.normalise_extent`` with a track's median extent."""
     scale = WILD_INPUT_FRAME["extent"] / track_extent_px
     return (points_px - points_px[:, :1]) * scale + np.asarray(WILD_INPUT_FRAME["root"])
 

@@ -10,7 +10,7 @@ names the extra.
 MediaPipe's legacy pose finds and follows **one person**: the result is one track. A frame where nobody is
 found is a gap: it has no row in the track (its frame id is missing), and its keypoints are NaN in
 :func:`detect_video`'s arrays. The 33 landmarks are the ``mediapipe33`` layout of
-:mod:`jointformer.layouts`; their ``visibility`` is the score (a landmark scored below ``min_score`` is
+:mod:`jointformer.lift.layouts`; their ``visibility`` is the score (a landmark scored below ``min_score`` is
 missing and is interpolated over time by the lifter, as ``jointformer lift`` does).
 
 Any detector with the :class:`PoseDetector` interface can stand in for MediaPipe (the tests use a stub that
@@ -32,7 +32,7 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 
 from jointformer.errors import InputError, MissingExtraError
-from jointformer.lifting import Lifter, LiftResult
+from jointformer.lift.lifter import Lifter, LiftResult
 
 LAYOUT = "mediapipe33"
 NUM_LANDMARKS = 33
@@ -281,8 +281,9 @@ def detect_video(path: str | Path, detector: PoseDetector | None = None, fps: fl
 
 # ------------------------------------------------------------------------------------------- tracks
 def detection_track(run: DetectionRun) -> Any:
-    """The frames with a person as one :class:`~jointformer.keypoint_files.KeypointTrack` (gaps left out)."""
-    from jointformer.keypoint_files import KeypointTrack
+    """The frames with a person as one :class:`~jointformer.lift.keypoint_files.KeypointTrack` (gaps left
+    out)."""
+    from jointformer.lift.keypoint_files import KeypointTrack
 
     found = run.found
     ids = [frame_id for frame_id, present in zip(run.frame_ids(), found, strict=True) if present]
@@ -305,7 +306,7 @@ def fill_gaps(frame_indices: np.ndarray, values: np.ndarray) -> tuple[np.ndarray
 # -------------------------------------------------------------------------------------------- lifting
 @dataclass
 class VideoLiftResult(LiftResult):
-    """A :class:`~jointformer.lifting.LiftResult` over the N frames with a person, plus where they are.
+    """A :class:`~jointformer.lift.lifter.LiftResult` over the N frames with a person, plus where they are.
 
     frame_ids: (N,) the frames' indices (videos) or file names (folders); gaps are the ids not listed.
     fps, image_size (width, height) pixels, frame_count (T, every frame of the input), focal_length pixels
@@ -326,11 +327,15 @@ def lift_detections(lifter: Lifter, run: DetectionRun, focal_length: float | Non
                     flip_test: bool = True, min_score: float = 0.3, allow_missing: bool = False,
                     smooth: bool = False, progress: bool = False) -> VideoLiftResult:
     """Lift a detection run's track (missing joints interpolated over time, as ``lift`` does), then place it
-    in the camera frame (:mod:`jointformer.root_position`). focal_length: pixels, default
-    :func:`~jointformer.root_position.default_focal_length` of the frame size; smooth: One-Euro filter
+    in the camera frame (:mod:`jointformer.lift.root_position`). focal_length: pixels, default
+    :func:`~jointformer.lift.root_position.default_focal_length` of the frame size; smooth: One-Euro filter
     over the track's frames (poses and root) at the input's frame rate."""
-    from jointformer.root_position import camera_frame_poses, default_focal_length, estimate_root_position
-    from jointformer.smoothing import one_euro_filter
+    from jointformer.lift.root_position import (
+        camera_frame_poses,
+        default_focal_length,
+        estimate_root_position,
+    )
+    from jointformer.lift.smoothing import one_euro_filter
 
     track = detection_track(run)
     width, height = run.detections.size

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from jointformer.errors import InputError
-from jointformer.keypoint_files import KeypointTrack, read_keypoints
+from jointformer.lift.keypoint_files import KeypointTrack, read_keypoints
 
 
 def pose(seed: float, num_joints: int = 3) -> np.ndarray:

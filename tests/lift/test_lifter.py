@@ -13,8 +13,9 @@ from jointformer.data.camera import CAMERA_ORDER, h36m_cameras, image_coordinate
 from jointformer.data.h36m import load_pose_sets
 from jointformer.errors import InputError
 from jointformer.evaluation import evaluate_model, predict_poses
-from jointformer.layouts import LAYOUTS, from_h36m, to_h36m
-from jointformer.lifting import Lifter, interpolate_missing, write_lift_output
+from jointformer.lift.layouts import LAYOUTS, from_h36m, to_h36m
+from jointformer.lift.lifter import Lifter, interpolate_missing
+from jointformer.lift.outputs import write_lift_output
 from jointformer.models.jointformer import JointFormerConfig
 from jointformer.training import TrainOptions, train
 
@@ -182,7 +183,7 @@ def test_a_hidden_joint_is_placed_from_a_template_at_half_the_mean_poses_error(t
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "missing_fill.py"
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "missing_fill.py"
     spec = importlib.util.spec_from_file_location("missing_fill", path)
     missing_fill = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(missing_fill)
@@ -233,7 +234,7 @@ def test_interpolation_weighs_frame_gaps_by_their_length():
 def test_lift_tracks_gives_each_tracks_own_lift(trained):
     """Independent images prepared together and every pose in shared model batches: the same results as
     lifting each track on its own (to float rounding of the batched matrix products)."""
-    from jointformer.keypoint_files import KeypointTrack
+    from jointformer.lift.keypoint_files import KeypointTrack
 
     checkpoint, test_set = trained
     lifter = Lifter.from_checkpoint(checkpoint, device="cpu")
@@ -286,8 +287,9 @@ def test_small_batches_switch_to_onnx_runtime_with_the_same_outputs(trained):
 
 def test_streamed_json_is_the_documents_text(tmp_path):
     """write_lift_output writes the JSON frame by frame; the text is json.dumps(lift_document, indent=1)."""
-    from jointformer.keypoint_files import KeypointTrack
-    from jointformer.lifting import LiftResult, lift_document
+    from jointformer.lift.keypoint_files import KeypointTrack
+    from jointformer.lift.lifter import LiftResult
+    from jointformer.lift.outputs import lift_document
 
     rng = np.random.default_rng(0)
     tracks = [KeypointTrack("0", [1, 2, 5], np.zeros((3, 17, 2)), None, True, "x"),

@@ -7,11 +7,11 @@ import bvhio
 import numpy as np
 import pytest
 
-from jointformer import bvh
 from jointformer.data.camera import h36m_cameras, world_to_camera
 from jointformer.data.skeleton import reduce_to_17
 from jointformer.data.synthetic import SyntheticConfig, generate_positions_3d
 from jointformer.errors import InputError
+from jointformer.lift import bvh
 
 BVH_NAMES = [name.replace("/", "_") for name in bvh.NAMES]
 

@@ -11,15 +11,16 @@ import numpy as np
 import pytest
 import torch
 
-from jointformer import video
 from jointformer.checkpoint import save_checkpoint
 from jointformer.cli import main
 from jointformer.errors import InputError, MissingExtraError
-from jointformer.keypoint_files import read_keypoints
-from jointformer.lifting import DEFAULT_INPUT_STATS, Lifter, LiftResult
+from jointformer.lift import video
+from jointformer.lift.keypoint_files import read_keypoints
+from jointformer.lift.lifter import Lifter, LiftResult
+from jointformer.lift.normalization import default_input_stats
 from jointformer.models.jointformer import JointFormer, JointFormerConfig
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 CLIP = DATA / "cam01_clip.mp4"
 STORED = np.load(DATA / "cam01_clip_mediapipe.npz")
 SIZE = (240, 426)
@@ -74,7 +75,7 @@ def model() -> JointFormer:
 def checkpoint(tmp_path_factory, model) -> Path:
     return save_checkpoint(tmp_path_factory.mktemp("video_model") / "tiny.pth.tar",
                            state_dict=model.state_dict(), config=TINY,
-                           extra={"input_stats": dict(DEFAULT_INPUT_STATS)})
+                           extra={"input_stats": default_input_stats().to_dict()})
 
 
 def test_detection_replays_every_frame_and_writes_gaps_as_nan(no_decoding, monkeypatch):
@@ -178,7 +179,7 @@ def test_npz_output_holds_the_root_and_camera_frame_poses(no_decoding, checkpoin
 
 
 def test_without_checkpoint_the_packaged_model_lifts_and_says_so(no_decoding, tmp_path, capsys):
-    from jointformer.pretrained import pretrained_path
+    from jointformer.lift.pretrained import pretrained_path
 
     out = tmp_path / "p.json"
     assert main(["video", str(CLIP), "--out", str(out)]) == 0

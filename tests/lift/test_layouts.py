@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jointformer import layouts
 from jointformer.data.skeleton import SKELETON17, flip_horizontal, flip_permutation
-from jointformer.layouts import LAYOUTS, KeypointLayout, from_h36m, get_layout, to_h36m
+from jointformer.lift import layouts
+from jointformer.lift.layouts import LAYOUTS, KeypointLayout, from_h36m, get_layout, to_h36m
 
 H36M = SKELETON17.names
 LIMBS = {"Hip": "hip", "Knee": "knee", "Foot": "ankle", "Shoulder": "shoulder", "Elbow": "elbow",

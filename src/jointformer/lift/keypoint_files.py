@@ -1,9 +1,9 @@
 """Reading practitioners' 2D keypoint files into per-person tracks, for lifting.
 
 A file holds the keypoints of one detector layout (K joints per pose, in that layout's own order; see
-:mod:`jointformer.layouts`). :func:`read_keypoints` turns it into a list of :class:`KeypointTrack`, one per
-person (a tracked person over a video, or one person in one image). Shapes: ``T`` rows of a track (frames or
-images), ``K`` joints. Keypoints are (T, K, 2) float64 pixels (x right, y down, the image's own origin),
+:mod:`jointformer.lift.layouts`). :func:`read_keypoints` turns it into a list of :class:`KeypointTrack`, one
+per person (a tracked person over a video, or one person in one image). Shapes: ``T`` rows of a track (frames
+or images), ``K`` joints. Keypoints are (T, K, 2) float64 pixels (x right, y down, the image's own origin),
 NaN where a joint is absent; scores are (T, K) float64 confidences.
 
 The format is chosen by the file's extension (case-insensitive):

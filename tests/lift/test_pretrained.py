@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from jointformer.lifting import DEFAULT_INPUT_STATS, Lifter
-from jointformer.pretrained import check_set_figures, embedded_check_set, pretrained_path, provenance
+from jointformer.lift.lifter import Lifter
+from jointformer.lift.normalization import default_input_stats
+from jointformer.lift.pretrained import check_set_figures, embedded_check_set, pretrained_path, provenance
 
 
 def test_packaged_checkpoint_is_small_and_records_how_it_was_made() -> None:
@@ -34,7 +35,7 @@ def test_packaged_model_meets_its_recorded_figures_on_the_embedded_check_set() -
 def test_lift_without_checkpoint_uses_the_packaged_model(tmp_path, capsys) -> None:
     from jointformer.cli import main
 
-    mean_pose = np.asarray(DEFAULT_INPUT_STATS["mean_pose_2d"])  # (17, 2) root-relative, normalised
+    mean_pose = np.asarray(default_input_stats().mean_pose_2d)  # (17, 2) root-relative, normalised
     pixels = mean_pose[None] * 800.0 + np.array([540.0, 900.0]) + np.arange(8.0)[:, None, None]
     source = tmp_path / "poses.npy"
     np.save(source, pixels)
@@ -52,5 +53,5 @@ def test_packaged_model_carries_its_own_pose_templates():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a checkpoint without templates warns: the packaged one must not
         lifter = Lifter.pretrained(device="cpu")
-    templates = np.asarray(lifter.input_stats["pose_templates_2d"])
+    templates = np.asarray(lifter.input_stats.pose_templates_2d)
     assert templates.shape == (64, 17, 2) and np.isfinite(templates).all()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from jointformer.errors import InputError
-from jointformer.smoothing import one_euro_filter
+from jointformer.lift.smoothing import one_euro_filter
 
 FPS = 50.0
 

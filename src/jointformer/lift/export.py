@@ -1,9 +1,9 @@
 """ONNX export of a lifter: the model with its input normalisation and flip test, dynamic batch size.
 
-The exported graph is :class:`jointformer.lifting.LiftingModel` with the per-pose extent computed inside:
+The exported graph is :class:`jointformer.lift.lifter.LiftingModel` with the per-pose extent computed inside:
 
 - input ``keypoints``: (B, 17, 2) float32 pixels, Human3.6M joint order, no missing joints (convert other
-  layouts and fill missing joints first, as :class:`jointformer.lifting.Lifter` does);
+  layouts and fill missing joints first, as :class:`jointformer.lift.lifter.Lifter` does);
 - outputs ``pose_3d``: (B, 17, 3) float32 metres, camera frame, root-relative; ``error_mm``: (B, 17)
   float32 predicted per-joint error in millimetres (zeros for a model without an error head).
 
@@ -19,7 +19,7 @@ from torch import nn
 
 from jointformer.atomic_files import atomic_output
 from jointformer.errors import JointformerError
-from jointformer.lifting import Lifter, LiftingModel
+from jointformer.lift.lifter import Lifter, LiftingModel
 
 MIN_OPSET = 17
 
@@ -32,7 +32,7 @@ def export_onnx(lifter: Lifter, path: str | Path, opset: int = 18, flip_test: bo
 
 class NormalisedLifting(nn.Module):
     """``LiftingModel.lift_normalised`` as a module: (B, 17, 2) normalised inputs -> pose (B, 17, 3) m,
-    error (B, 17) mm. What :class:`~jointformer.lifting.Lifter` runs in ONNX Runtime for small batches."""
+    error (B, 17) mm. What :class:`~jointformer.lift.lifter.Lifter` runs in ONNX Runtime for small batches."""
 
     def __init__(self, lifting: LiftingModel) -> None:
         super().__init__()

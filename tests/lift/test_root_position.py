@@ -7,7 +7,7 @@ from jointformer.data.camera import h36m_cameras, project_to_pixels, world_to_ca
 from jointformer.data.skeleton import reduce_to_17
 from jointformer.data.synthetic import SyntheticConfig, generate_positions_3d
 from jointformer.errors import InputError
-from jointformer.root_position import camera_frame_poses, default_focal_length, estimate_root_position
+from jointformer.lift.root_position import camera_frame_poses, default_focal_length, estimate_root_position
 
 
 def test_default_focal_length_is_a_26_mm_equivalent_of_the_diagonal():

@@ -6,7 +6,7 @@ A lifted track (T frames of the 17 Human3.6M joints) becomes a standard BVH file
 
 Conventions (stated once, used throughout this module):
 - BVH frame: y up, x to the right of the image, z towards the camera, metres. It is the camera frame of
-  :mod:`jointformer.lifting` (x right, y down, z forward) turned 180 degrees about x: ``(x, -y, -z)``
+  :mod:`jointformer.lift.lifter` (x right, y down, z forward) turned 180 degrees about x: ``(x, -y, -z)``
   (:func:`camera_to_bvh`). A person facing the camera faces +z.
 - Rest pose (all channels zero): a T-pose, y up, facing +z, the subject's left along +x: legs straight
   down, spine and neck straight up, arms straight out sideways; the pelvis and the shoulder girdle keep the
@@ -261,9 +261,10 @@ class BvhMotion:
 def motion_from_poses(poses_3d: np.ndarray, fps: float, root_position: np.ndarray | None = None) -> BvhMotion:
     """Solve a BVH motion from a lifted track.
 
-    poses_3d: (T, 17, 3) metres, camera frame, root-relative (as :class:`~jointformer.lifting.LiftResult`);
-    fps: frames per second (> 0); root_position: (T, 3) metres, camera frame, the pelvis' absolute position
-    (:mod:`jointformer.root_position`), or None to keep the pelvis at the origin.
+    poses_3d: (T, 17, 3) metres, camera frame, root-relative (as
+    :class:`~jointformer.lift.lifter.LiftResult`); fps: frames per second (> 0); root_position: (T, 3)
+    metres, camera frame, the pelvis' absolute position (:mod:`jointformer.lift.root_position`), or None
+    to keep the pelvis at the origin.
     """
     poses = np.asarray(poses_3d, dtype=np.float64)
     if poses.ndim != 3 or poses.shape[1:] != (NUM_JOINTS, 3) or poses.shape[0] == 0:

@@ -2,7 +2,7 @@
 
 ``weights/wild_stage1.pth.tar`` is a stage-1 JointFormer trained on the in-the-wild set
 (:mod:`jointformer.data.wild`) by ``python tools/train_wild.py`` (the exact command, the data configuration,
-the seed and its figures are stored in the checkpoint under ``provenance``). :meth:`jointformer.lifting.
+the seed and its figures are stored in the checkpoint under ``provenance``). :meth:`jointformer.lift.lifter.
 Lifter.pretrained` loads it.
 
 The check set: the embedded Human3.6M-layout data set's test subjects (S9, S11, seed 0, one trial per
