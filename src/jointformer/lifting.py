@@ -50,8 +50,9 @@ from jointformer.data.camera import normalize_screen_coordinates
 from jointformer.data.poseset import pose_extent_2d
 from jointformer.data.skeleton import SKELETON17, flip_horizontal
 from jointformer.errors import InputError, JointformerError
-from jointformer.evaluation import MM_PER_M, flip_averaged
 from jointformer.layouts import get_layout, to_h36m
+from jointformer.metrics import MM_PER_M
+from jointformer.models.inference import flip_averaged
 
 # Statistics of the embedded data set's 2D poses (detector-like file, training subjects, every frame, seed 0),
 # printed by `python benchmarks/input_stats.py`. They stand in for checkpoints that carry none (the published
