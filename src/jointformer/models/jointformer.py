@@ -222,7 +222,7 @@ class JointFormer(nn.Module):
         intermediate supervision; ``errors`` alike or None; ``attention`` (B, H, J, J) per layer if asked.
         """
         config = self.config
-        _check_input(x, config.num_joints, config.in_features, "JointFormer input")  # a refiner: joined input
+        _check_input(x, config.num_joints, config.in_features, "JointFormer input")
         batch, joints, width = x.shape[0], config.num_joints, config.hid_dim
         # Under CPU autocast the embedding returns bfloat16 and LayerNorm keeps its input's type, so the whole
         # residual stream would drift to bfloat16; back in the input's type it stays as on CUDA (where
