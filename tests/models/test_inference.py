@@ -6,7 +6,13 @@ from functools import partial
 
 import pytest
 import torch
-from test_jointformer import TINY, inputs, tiny_config, tiny_refiner_config  # sibling test module's models
+from test_jointformer import (  # the sibling test module's tiny models and checks
+    TINY,
+    assert_one_graph_for_every_batch,
+    inputs,
+    tiny_config,
+    tiny_refiner_config,
+)
 
 from jointformer.data.skeleton import SKELETON17, flip_horizontal
 from jointformer.models import inference
@@ -157,16 +163,9 @@ def test_export_traces_prediction_as_one_graph(monkeypatch: pytest.MonkeyPatch) 
     """No data-dependent control flow: one graph serves every batch size, even where eager prediction
     would run the batch in chunks."""
     stage1 = build_model(tiny_config(embedding_type="graph", spatial_encoding=True))
-    model = _PredictedPoseAndError(TwoStage(stage1, build_model(tiny_refiner_config()))).eval()
     monkeypatch.setattr(inference, "INFERENCE_CHUNK_BYTES", THREE_POSE_CHUNKS)
-    with torch.no_grad():
-        exported = torch.export.export(model, (inputs(batch=10),),
-                                       dynamic_shapes={"x": {0: torch.export.Dim("batch")}})
-        assert not any("split" in str(node.target) for node in exported.graph.nodes)
-        for batch in (2, 7, 33):
-            x = inputs(batch=batch, seed=5)
-            for ours, theirs in zip(exported.module()(x), model(x), strict=True):
-                torch.testing.assert_close(ours, theirs)
+    model = TwoStage(stage1, build_model(tiny_refiner_config()))
+    assert_one_graph_for_every_batch(_PredictedPoseAndError(model).eval())
 
 
 class _Constant(torch.nn.Module):

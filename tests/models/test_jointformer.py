@@ -265,10 +265,9 @@ class _PoseAndError(torch.nn.Module):
         return output.pose, output.error
 
 
-def test_torch_export_traces_with_a_dynamic_batch() -> None:
-    """No data-dependent control flow: one graph serves every batch size (the road to ONNX)."""
-    stage1 = build_model(tiny_config(embedding_type="graph", spatial_encoding=True))
-    model = _PoseAndError(TwoStage(stage1, build_model(tiny_refiner_config()))).eval()
+def assert_one_graph_for_every_batch(model: torch.nn.Module) -> None:
+    """torch.export of ``model`` ((B, 17, 2) -> tensors) with a dynamic batch: no split in the graph, and
+    the graph gives the module's outputs at batch sizes it was not traced with."""
     with torch.no_grad():
         exported = torch.export.export(model, (inputs(batch=10),),
                                        dynamic_shapes={"x": {0: torch.export.Dim("batch")}})
@@ -277,6 +276,13 @@ def test_torch_export_traces_with_a_dynamic_batch() -> None:
             x = inputs(batch=batch, seed=5)
             for ours, theirs in zip(exported.module()(x), model(x), strict=True):
                 torch.testing.assert_close(ours, theirs)
+
+
+def test_torch_export_traces_with_a_dynamic_batch() -> None:
+    """No data-dependent control flow: one graph serves every batch size (the road to ONNX)."""
+    stage1 = build_model(tiny_config(embedding_type="graph", spatial_encoding=True))
+    model = TwoStage(stage1, build_model(tiny_refiner_config()))
+    assert_one_graph_for_every_batch(_PoseAndError(model).eval())
 
 
 # The folded attention (see MultiHeadSelfAttention) is taken when hid_dim <= d_head; TINY (8 > 4) is not.
