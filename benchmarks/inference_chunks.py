@@ -2,9 +2,9 @@
 
     python benchmarks/inference_chunks.py [--default-allocator] [--rounds N]
 
-The model runs no-grad CPU batches in chunks whose feed-forward activation fits
-``jointformer.models.jointformer.INFERENCE_CHUNK_BYTES`` (8.5 MiB). This script sets that budget to each of
-whole batch, 4.25, 8.5 and 17 MiB in turn and times one batch-1024 forward pass per budget and precision
+``jointformer.models.inference.predict`` runs no-grad CPU batches in chunks whose feed-forward activation
+fits ``jointformer.models.inference.INFERENCE_CHUNK_BYTES`` (8.5 MiB). This script sets that budget to each
+of whole batch, 4.25, 8.5 and 17 MiB in turn and times one batch-1024 prediction per budget and precision
 (float32, bfloat16 autocast), round after round, so that every budget sees the same machine load; it prints
 the median samples/s of each over the rounds. By default glibc is tuned as the command line tunes it
 (``jointformer.allocator``); ``--default-allocator`` leaves glibc's settings alone, as in a Python session
@@ -20,7 +20,7 @@ import time
 import torch
 
 from jointformer.allocator import keep_large_blocks_in_heap
-from jointformer.models import jointformer as jointformer_module
+from jointformer.models import inference
 from jointformer.models.jointformer import JointFormerConfig, build_model
 
 BATCH = 1024
@@ -37,22 +37,22 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(0)
     model = build_model(JointFormerConfig()).eval()
     x = torch.rand(BATCH, 17, 2, generator=torch.Generator().manual_seed(1)) * 2 - 1
-    default_budget = jointformer_module.INFERENCE_CHUNK_BYTES
+    default_budget = inference.INFERENCE_CHUNK_BYTES
     seconds: dict[tuple[str, str], list[float]] = {}
     try:
         for round_index in range(args.rounds + 1):  # round 0 warms every variant up and is not counted
             for precision in ("float32", "bfloat16"):
                 for name, budget in BUDGETS.items():
-                    jointformer_module.INFERENCE_CHUNK_BYTES = 1 << 62 if budget is None else budget
+                    inference.INFERENCE_CHUNK_BYTES = 1 << 62 if budget is None else budget
                     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16,
                                                          enabled=precision == "bfloat16"):
                         start = time.perf_counter()
-                        model(x)
+                        inference.predict(model, x)
                         elapsed = time.perf_counter() - start
                     if round_index > 0:
                         seconds.setdefault((precision, name), []).append(elapsed)
     finally:
-        jointformer_module.INFERENCE_CHUNK_BYTES = default_budget
+        inference.INFERENCE_CHUNK_BYTES = default_budget
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, allocator tuned: {tuned}, "
           f"{args.rounds} rounds")
     print(f"{'':9s} {'budget':18s} {'samples/s':>10s}")

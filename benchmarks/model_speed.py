@@ -11,9 +11,9 @@ a stage-1 pose and a stage-1 error), or SemGCN's published baselines on this pac
 Martinez et al., 1024 wide, 2 stages; FLOPs of these counted by torch.utils.flop_counter, training step
 with their Adam):
 
-- forward samples/s at batch 1024, eval mode, no grad, float32 and bfloat16 autocast (one call of the
-  model, which runs the batch in chunks itself: see ``INFERENCE_CHUNK_BYTES`` and
-  ``benchmarks/inference_chunks.py``);
+- forward samples/s at batch 1024, eval mode, no grad, float32 and bfloat16 autocast (one call of
+  ``jointformer.models.inference.predict``, which runs the batch in chunks: see ``INFERENCE_CHUNK_BYTES``
+  there and ``benchmarks/inference_chunks.py``);
 - training-step samples/s at batch 256, float32: forward, the loss (stage 1: poses and errors; refiner:
   pose MSE), backward, AdamW step;
 - the achieved GFLOP/s of each, and its ratio to a 4096 x 4096 matrix multiply of the same precision
@@ -44,6 +44,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from jointformer.allocator import keep_large_blocks_in_heap
 from jointformer.comparison import median_seconds
+from jointformer.models.inference import predict
 from jointformer.models.jointformer import JointFormer, JointFormerConfig, LiftOutput
 from jointformer.models.linear import LinearModelConfig
 from jointformer.models.registry import build
@@ -93,12 +94,19 @@ def training_loss(output: LiftOutput, target: torch.Tensor) -> torch.Tensor:
     return stage1_loss(output, target)
 
 
-def run_model(model: torch.nn.Module, x: torch.Tensor) -> LiftOutput:
-    """x: (B, J, F) model inputs; a refiner's F = 8 features are split into its three arguments."""
+def model_inputs(model: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The model's positional arguments from x (B, J, F): a refiner's F = 8 features split into its three
+    (2D input, stage-1 pose, stage-1 error); x alone for the other models."""
     # Also true of a torch.compile'd refiner, which forwards .config; the baselines' configs have no kind.
     if getattr(model.config, "kind", None) == "refiner":
-        return model(x[..., :2], x[..., 2:5], x[..., 5:])
-    return model(x)
+        return x[..., :2], x[..., 2:5], x[..., 5:]
+    return (x,)
+
+
+def run_model(model: torch.nn.Module, x: torch.Tensor) -> LiftOutput:
+    """Inference on x (B, J, F) as evaluation and lifting run it (``predict``: no-grad CPU batches in
+    chunks)."""
+    return predict(model, *model_inputs(model, x))
 
 
 def matmul_gflops(dtype: torch.dtype, repeats: int) -> float:
@@ -126,7 +134,7 @@ def train_step_seconds(model: torch.nn.Module, repeats: int) -> float:
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
-        training_loss(run_model(model, x), target).backward()
+        training_loss(model(*model_inputs(model, x)), target).backward()
         optimizer.step()
 
     seconds = median_seconds(step, repeats)

@@ -32,9 +32,8 @@ from jointformer.data.h36m import load_pose_sets
 from jointformer.data.mocap_files import read_asf_amc_h36m
 from jointformer.data.synthetic import SyntheticConfig, write_synthetic_dataset
 from jointformer.data.wild import draw_camera, in_frame
-from jointformer.evaluation import MM_PER_M
 from jointformer.lift.lifter import Lifter
-from jointformer.metrics import p_mpjpe
+from jointformer.metrics import MM_PER_M, p_mpjpe
 
 WINDOW_SECONDS = 5.0
 FPS = 30.0

@@ -19,9 +19,9 @@ import numpy as np
 from jointformer.data.camera import h36m_cameras, project_to_pixels, world_to_camera
 from jointformer.data.skeleton import ACTIONS, TEST_SUBJECTS, reduce_to_17
 from jointformer.data.synthetic import SyntheticConfig, add_detector_noise, generate_positions_3d
-from jointformer.evaluation import MM_PER_M
 from jointformer.lift.lifter import Lifter
 from jointformer.lift.root_position import estimate_root_position
+from jointformer.metrics import MM_PER_M
 
 
 def main() -> None:

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import torch
 
+from jointformer.atomic_files import write_text_atomically
 from jointformer.checkpoint import read_checkpoint, save_checkpoint
 from jointformer.data.wild import WildConfig, build_wild_pose_set
 from jointformer.demo import stage1_config
-from jointformer.evaluation import write_text_atomically
 from jointformer.lift.lifter import Lifter
 from jointformer.lift.pretrained import check_set_figures, embedded_check_set
 from jointformer.models.jointformer import JointFormerConfig

@@ -23,8 +23,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from jointformer.atomic_files import write_text_atomically
 from jointformer.data.poseset import PoseSet
-from jointformer.evaluation import EvaluationResult, evaluate_model, write_text_atomically
+from jointformer.evaluation import EvaluationResult, evaluate_model
+from jointformer.models.inference import predict
 from jointformer.models.jointformer import TwoStage
 from jointformer.models.registry import build, model_name, parameter_count
 from jointformer.recipes import build_optimizer
@@ -81,7 +83,7 @@ def forward_speed(model: nn.Module, *, batch: int = FORWARD_BATCH, repeats: int 
 
     def step() -> None:
         with torch.no_grad():
-            model(inputs)
+            predict(model, inputs)
 
     return batch / median_seconds(step, repeats, warmup=1)
 

@@ -27,14 +27,13 @@ from jointformer.data.synthetic import (
 )
 from jointformer.errors import DataError
 from jointformer.evaluation import (
-    MM_PER_M,
     EvaluationResult,
     evaluate_model,
     format_table,
     published_summary_lines,
     write_results_json,
 )
-from jointformer.metrics import mpjpe
+from jointformer.metrics import MM_PER_M, mpjpe
 from jointformer.models.jointformer import REFINER_IN_FEATURES, JointFormerConfig
 from jointformer.run_directory import unique_directory
 from jointformer.training import TrainOptions, TrainResult, resolve_device, train
@@ -119,7 +118,7 @@ def _report(name: str, result: EvaluationResult) -> dict[str, float]:
 
 
 def _figure(path: Path, model: torch.nn.Module, test_set: PoseSet, count: int) -> Path:
-    from jointformer.evaluation import flip_averaged
+    from jointformer.models.inference import flip_averaged
     from jointformer.visualization import plot_poses
 
     # Evenly spread test poses, so different actions and cameras appear.

@@ -1,7 +1,8 @@
 """Evaluation on the test subjects: the published protocol, its tables and its result files.
 
-The protocol (reference §5): every test pose of every action, optional test-time flip (run the model on the
-input and on its mirror, centre both on joint 0, un-mirror the second and average), Protocol #1/#2/#3 from
+The protocol: every test pose of every action, optional test-time flip (run the model on the input and on
+its mirror, centre both on joint 0, un-mirror the second and average:
+:func:`jointformer.models.inference.flip_averaged`), Protocol #1/#2/#3 from
 :mod:`jointformer.metrics`, frame-weighted within an action, and the reported figure is the mean over the
 actions of the per-action means. Validation during training uses the same code without flip and also
 reports the frame-weighted mean over all test poses (as the published training loop does).
@@ -12,7 +13,6 @@ A model here is any module that maps (B, 17, 2) normalised screen coordinates to
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -31,9 +31,8 @@ from jointformer.checkpoint import LoadedCheckpoint
 from jointformer.data.poseset import PoseSet
 from jointformer.data.skeleton import SKELETON17
 from jointformer.errors import JointformerError
-from jointformer.metrics import ErrorSums, root_centre
-
-MM_PER_M = 1000.0
+from jointformer.metrics import MM_PER_M, ErrorSums
+from jointformer.models.inference import autocast_context, flip_averaged
 
 
 @dataclass
@@ -56,37 +55,6 @@ class EvaluationResult:
                 "per_joint": self.per_joint, "overall_protocol1": self.overall_protocol1,
                 "overall_protocol2": self.overall_protocol2, "checkpoint": checkpoint,
                 "keypoints": keypoints, "frames": self.frames, "units": "mm"}
-
-
-def autocast_context(device: torch.device, amp: bool) -> contextlib.AbstractContextManager:
-    """bfloat16 autocast on ``device`` when ``amp`` is set, else a no-op context."""
-    if not amp:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
-
-
-def flip_averaged(model: nn.Module, inputs_2d: torch.Tensor, flip_2d: Callable[[torch.Tensor], torch.Tensor],
-                  flip_3d: Callable[[torch.Tensor], torch.Tensor],
-                  flip: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The published test-time flip: run ``model`` on (B, 17, 2) normalised-screen inputs and on their
-    mirror (``flip_2d``), centre both predictions on joint 0, un-mirror the second (``flip_3d``) and average.
-
-    Returns the root-centred pose (B, 17, 3) metres, camera frame, and the predicted absolute error per
-    coordinate (B, 17, 3) metres averaged the same way (None for a model without an error head). Without
-    ``flip`` the direct prediction alone.
-    """
-    count = inputs_2d.shape[0]  # slicing, unlike chunk(2), keeps the batch size dynamic in ONNX export
-    if not flip:
-        output = model(inputs_2d)
-        error = None if output.error is None else output.error.float().abs()
-        return root_centre(output.pose.float()), error
-    output = model(torch.cat([inputs_2d, flip_2d(inputs_2d)]))
-    poses = root_centre(output.pose.float())
-    pose = (poses[:count] + flip_3d(poses[count:])) / 2
-    if output.error is None:
-        return pose, None
-    errors = output.error.float().abs()
-    return pose, (errors[:count] + flip_3d(errors[count:]).abs()) / 2
 
 
 def predict_poses(model: nn.Module, inputs_2d: torch.Tensor, pose_set: PoseSet, flip: bool) -> torch.Tensor:

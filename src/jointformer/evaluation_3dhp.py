@@ -28,13 +28,9 @@ from jointformer.data.mpi_inf_3dhp import (
 )
 from jointformer.data.poseset import PoseSet
 from jointformer.data.skeleton import SKELETON17
-from jointformer.evaluation import (
-    MM_PER_M,
-    EvaluationResult,
-    autocast_context,
-    predict_poses,
-)
-from jointformer.metrics import PCKSums
+from jointformer.evaluation import EvaluationResult, predict_poses
+from jointformer.metrics import MM_PER_M, PCKSums
+from jointformer.models.inference import autocast_context
 
 _CELLS_PER_SEQUENCE = len(ACTIVITIES) + 1  # activity labels 0 (unknown) .. 7
 PCK_JOINT_CHOICES = {14: OFFICIAL_PCK_JOINTS, 17: tuple(range(SKELETON17.num_joints))}

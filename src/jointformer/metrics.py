@@ -19,6 +19,10 @@ from __future__ import annotations
 
 import torch
 
+MM_PER_M = 1000.0
+"""Millimetres per metre: the metrics work in metres, reports multiply by this where they print or write
+millimetres."""
+
 
 def _check_shapes(predicted: torch.Tensor, target: torch.Tensor) -> None:
     if predicted.shape != target.shape or predicted.ndim != 3 or predicted.shape[-1] != 3:

@@ -56,8 +56,9 @@ from jointformer.data.h36m import load_pose_sets
 from jointformer.data.input_stats import InputStats
 from jointformer.data.poseset import PoseSet
 from jointformer.errors import JointformerError
-from jointformer.evaluation import autocast_context, evaluate_model
+from jointformer.evaluation import evaluate_model
 from jointformer.models.architecture_defaults import MODEL_KINDS, ModelKind
+from jointformer.models.inference import autocast_context, predict
 from jointformer.models.jointformer import JointFormerConfig, LiftOutput, TwoStage, build_model
 from jointformer.models.registry import ModelConfig, build, config_to_dict, model_name, parameter_count
 from jointformer.recipes import build_optimizer, build_scheduler
@@ -172,7 +173,7 @@ def refine_forward(stage1: nn.Module, refiner: Callable[..., LiftOutput],
     """Stage 2's forward pass: the fixed stage 1 (no gradient), then the refiner (or its DDP wrapper) on
     the 2D input (B, 17, 2), the stage-1 pose (B, 17, 3) m and the stage-1 predicted error (B, 17, 3) m."""
     with torch.no_grad():
-        first = stage1(inputs_2d)
+        first = predict(stage1, inputs_2d)
     return refiner(inputs_2d, first.pose, first.error)
 
 

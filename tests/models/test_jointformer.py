@@ -11,7 +11,6 @@ import pytest
 import torch
 
 from jointformer.data.skeleton import SKELETON17
-from jointformer.models import jointformer as jointformer_module
 from jointformer.models.jointformer import (
     JointFormer,
     JointFormerConfig,
@@ -19,13 +18,10 @@ from jointformer.models.jointformer import (
     Refiner,
     TwoStage,
     build_model,
-    inference_chunk_size,
 )
 from jointformer.models.layers import Dropout, MultiHeadSelfAttention, threshold_dropout
 
 TINY = {"hid_dim": 8, "num_layers": 2, "d_inner": 16, "num_heads": 2, "d_head": 4}
-THREE_POSE_CHUNKS = 3 * 17 * TINY["d_inner"] * 4
-"""An INFERENCE_CHUNK_BYTES budget of 3 poses for TINY models in float32 (J x d_inner x 4 bytes a pose)."""
 OPTIONS = list(itertools.product(("conv", "linear", "graph"), (True, False), (True, False), (True, False)))
 
 
@@ -136,56 +132,6 @@ def test_eval_mode_is_deterministic_and_training_mode_is_not() -> None:
     torch.testing.assert_close(first.pose, second.pose, rtol=0, atol=1e-6)
     torch.testing.assert_close(first.error, second.error, rtol=0, atol=1e-6)
     assert (third.pose - fourth.pose).abs().max() > 1e-3  # dropout is on in training mode
-
-
-def test_inference_chunk_size_follows_the_activation_budget() -> None:
-    published = JointFormerConfig()  # 17 joints x d_inner 512: 34,816 bytes per pose in float32
-    x = torch.zeros(1024, 17, 2)
-    with torch.no_grad():
-        assert inference_chunk_size(published, x, training=False) == 256  # 8.5 MiB // 34,816
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            assert inference_chunk_size(published, x, training=False) == 512
-        assert inference_chunk_size(published, x[:256], training=False) is None  # fits in one chunk
-        assert inference_chunk_size(JointFormerConfig.published_refiner(), x, training=False) == 128
-        # Dropout would draw its masks chunk by chunk: training mode keeps the batch whole.
-        assert inference_chunk_size(published, x, training=True) is None
-    assert inference_chunk_size(published, x, training=False) is None  # autograd on: whole batches
-
-
-def test_training_mode_without_autograd_draws_dropout_as_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    model = build_model(tiny_config(dropout=0.2)).train()
-    x = inputs(batch=10)
-    with torch.no_grad():
-        torch.manual_seed(3)
-        whole = model(x).pose
-        monkeypatch.setattr(jointformer_module, "INFERENCE_CHUNK_BYTES", THREE_POSE_CHUNKS)
-        torch.manual_seed(3)
-        again = model(x).pose
-    torch.testing.assert_close(again, whole, rtol=0, atol=1e-6)
-
-
-@pytest.mark.parametrize("kind", ["stage1", "refiner", "two_stage"])
-def test_chunked_inference_equals_the_whole_batch(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    torch.manual_seed(0)
-    stage1 = build_model(tiny_config()).eval()
-    refiner = build_model(tiny_refiner_config()).eval()
-    model = {"stage1": stage1, "refiner": refiner, "two_stage": TwoStage(stage1, refiner)}[kind]
-    x = inputs(batch=10, features=8 if kind == "refiner" else 2)
-    args = (x[..., :2], x[..., 2:5], x[..., 5:]) if kind == "refiner" else (x,)
-    whole = model(*args, return_attention=True)  # autograd on: one batch
-    monkeypatch.setattr(jointformer_module, "INFERENCE_CHUNK_BYTES", THREE_POSE_CHUNKS)  # 10 = 3 + 3 + 3 + 1
-    calls = []
-    monkeypatch.setattr(JointFormer, "_forward", lambda self, part, attention, original=JointFormer._forward:
-                        calls.append(part.shape[0]) or original(self, part, attention))
-    with torch.no_grad():
-        chunked = model(*args, return_attention=True)
-    assert calls == [3, 3, 3, 1] * (2 if kind == "two_stage" else 1)
-    for name in ("poses", "errors", "attention"):
-        expected, got = getattr(whole, name), getattr(chunked, name)
-        assert (expected is None) == (got is None), name
-        for want, have in zip(expected or [], got or [], strict=True):
-            # Float rounding only: GEMM kernels may block a 3-row product differently from a 10-row one.
-            torch.testing.assert_close(have, want.detach(), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("config", [
@@ -319,12 +265,9 @@ class _PoseAndError(torch.nn.Module):
         return output.pose, output.error
 
 
-def test_torch_export_traces_with_a_dynamic_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No data-dependent control flow: one graph serves every batch size (the road to ONNX), even where
-    eager inference would run the batch in chunks."""
-    stage1 = build_model(tiny_config(embedding_type="graph", spatial_encoding=True))
-    model = _PoseAndError(TwoStage(stage1, build_model(tiny_refiner_config()))).eval()
-    monkeypatch.setattr(jointformer_module, "INFERENCE_CHUNK_BYTES", THREE_POSE_CHUNKS)
+def assert_one_graph_for_every_batch(model: torch.nn.Module) -> None:
+    """torch.export of ``model`` ((B, 17, 2) -> tensors) with a dynamic batch: no split in the graph, and
+    the graph gives the module's outputs at batch sizes it was not traced with."""
     with torch.no_grad():
         exported = torch.export.export(model, (inputs(batch=10),),
                                        dynamic_shapes={"x": {0: torch.export.Dim("batch")}})
@@ -333,6 +276,13 @@ def test_torch_export_traces_with_a_dynamic_batch(monkeypatch: pytest.MonkeyPatc
             x = inputs(batch=batch, seed=5)
             for ours, theirs in zip(exported.module()(x), model(x), strict=True):
                 torch.testing.assert_close(ours, theirs)
+
+
+def test_torch_export_traces_with_a_dynamic_batch() -> None:
+    """No data-dependent control flow: one graph serves every batch size (the road to ONNX)."""
+    stage1 = build_model(tiny_config(embedding_type="graph", spatial_encoding=True))
+    model = TwoStage(stage1, build_model(tiny_refiner_config()))
+    assert_one_graph_for_every_batch(_PoseAndError(model).eval())
 
 
 # The folded attention (see MultiHeadSelfAttention) is taken when hid_dim <= d_head; TINY (8 > 4) is not.

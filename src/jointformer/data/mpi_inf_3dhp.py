@@ -63,6 +63,7 @@ from jointformer.data.h36m import _read_npz_dicts
 from jointformer.data.poseset import PoseSet
 from jointformer.data.skeleton import SKELETON17
 from jointformer.errors import DataError
+from jointformer.metrics import MM_PER_M
 
 SEQUENCES: tuple[str, ...] = ("TS1", "TS2", "TS3", "TS4", "TS5", "TS6")
 IMAGE_SIZES: dict[str, tuple[int, int]] = {name: (2048, 2048) for name in SEQUENCES[:4]} | {
@@ -82,7 +83,6 @@ OFFICIAL_PCK_JOINTS: tuple[int, ...] = tuple(
 spine and head), in 3DHP order."""
 ANNOTATION_FILE = "annot_data.mat"
 NPZ_FILE = "data_test_3dhp.npz"
-_MM_PER_M = 1000.0
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def _sequence(name: str, where: str, annot2: Any, univ_annot3: Any, valid: Any,
         raise DataError(f"{where}: activity_annotation holds labels outside 1..{len(ACTIVITIES)}")
     if not (np.isfinite(keypoints[valid_flags]).all() and np.isfinite(poses[valid_flags]).all()):
         raise DataError(f"{where}: valid frames hold NaN or infinite coordinates; expected finite values")
-    return Sequence3DHP(name=name, keypoints_2d=_to_h36m(keypoints), poses_3d=_to_h36m(poses) / _MM_PER_M,
+    return Sequence3DHP(name=name, keypoints_2d=_to_h36m(keypoints), poses_3d=_to_h36m(poses) / MM_PER_M,
                         valid=valid_flags, activity=labels, image_size=IMAGE_SIZES[name])
 
 

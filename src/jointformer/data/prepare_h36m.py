@@ -43,11 +43,11 @@ from jointformer.data.h36m import FILE_3D, _read_npz_dicts, canonical_action_gro
 from jointformer.data.skeleton import ACTIONS, ALL_SUBJECTS, SKELETON32
 from jointformer.data.synthetic import metadata_2d, project_positions_2d
 from jointformer.errors import DataError
+from jointformer.metrics import MM_PER_M
 
 SEQUENCES_PER_SUBJECT = 2 * len(ACTIONS)  # 15 actions x 2 trials, S11's corrupted "Directions" included
 TRIALS_PER_ACTION = 2
 CORRUPTED = {("S11", "Directions")}  # (subject, file stem) discarded, as VideoPose3D does
-MM_PER_M = 1000
 _COORDINATES = SKELETON32.num_joints * 3  # 96 numbers per frame
 _RENAMES = (("TakingPhoto", "Photo"), ("WalkingDog", "WalkDog"))
 _ARCHIVE_MEMBER = re.compile(r"^h36m/(S\d+)/MyPoses/3D_positions/([^/]+)\.h5$")

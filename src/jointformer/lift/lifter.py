@@ -49,9 +49,10 @@ from jointformer.data.input_stats import InputStats
 from jointformer.data.poseset import pose_extent_2d
 from jointformer.data.skeleton import SKELETON17, flip_horizontal
 from jointformer.errors import InputError, JointformerError
-from jointformer.evaluation import MM_PER_M, flip_averaged
 from jointformer.lift.layouts import get_layout, to_h36m
 from jointformer.lift.normalization import default_input_stats, normalise_extent, pose_extents, screen_inputs
+from jointformer.metrics import MM_PER_M
+from jointformer.models.inference import flip_averaged
 
 
 @dataclass

@@ -25,8 +25,7 @@ from jointformer.data.h36m import TEST_SUBJECTS, load_pose_set
 from jointformer.data.poseset import PoseSet, pose_extent_2d
 from jointformer.data.synthetic import SyntheticConfig, write_synthetic_dataset
 from jointformer.errors import CheckpointError, JointformerError
-from jointformer.evaluation import MM_PER_M
-from jointformer.metrics import mpjpe, p_mpjpe
+from jointformer.metrics import MM_PER_M, mpjpe, p_mpjpe
 
 PRETRAINED_NAME = "wild_stage1.pth.tar"
 CHECK_SET_DOWNSAMPLE = 4

@@ -168,34 +168,6 @@ class LiftOutput:
                           attention=optional("attention"))
 
 
-INFERENCE_CHUNK_BYTES = 17 << 19
-"""Without autograd, a CPU forward pass in eval mode runs the batch in chunks whose feed-forward activation,
-(chunk, J, d_inner), stays within this many bytes (8.5 MiB: 256 poses of the published stage 1 in float32,
-512 under bfloat16 autocast, 128 of the published refiner). At batch 1024 that activation is 35.6 MB,
-above glibc's largest automatic mmap threshold (32 MiB), so unless the allocator is tuned
-(``jointformer.allocator``) it is mapped fresh from the kernel at every call; and activations of a few MB
-stay in the caches between one operation and the next. ``benchmarks/inference_chunks.py`` times the
-batch-1024 forward at several budgets. Outputs are those of the whole batch up to float rounding:
-every computation is per pose."""
-
-
-def inference_chunk_size(config: JointFormerConfig, x: Tensor, training: bool) -> int | None:
-    """Poses per chunk for a forward pass of x (B, J, F), or None to run the batch whole.
-
-    Chunks only where it cannot change anything but speed: on CPU, in eval mode (in training mode dropout
-    would draw its masks chunk by chunk, a different random stream), without autograd (backward needs every
-    activation anyway), and outside torch.compile, torch.export and ONNX export (which must trace one graph
-    for any batch size).
-    """
-    if (training or x.device.type != "cpu" or torch.is_grad_enabled() or torch.compiler.is_compiling()
-            or torch.compiler.is_exporting() or torch.jit.is_tracing()):
-        return None
-    dtype = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else x.dtype
-    per_pose = config.num_joints * config.d_inner * dtype.itemsize
-    chunk = max(1, INFERENCE_CHUNK_BYTES // per_pose)
-    return chunk if chunk < x.shape[0] else None
-
-
 def _check_input(x: Tensor, num_joints: int, in_features: int, name: str) -> None:
     if x.dim() != 3 or x.shape[1] != num_joints or x.shape[2] != in_features:
         raise ValueError(f"{name} must have shape (B, {num_joints}, {in_features}), got {tuple(x.shape)}")
@@ -241,6 +213,10 @@ class JointFormer(nn.Module):
             if parameter.dim() >= 2:
                 nn.init.xavier_uniform_(parameter)
 
+    def check_inputs(self, x: Tensor) -> None:
+        """Raise ValueError unless x is (B, J, F) with this model's J and F (as ``forward`` does)."""
+        _check_input(x, self.config.num_joints, self.config.in_features, "JointFormer input")
+
     def forward(self, x: Tensor, return_attention: bool = False) -> LiftOutput:
         """x: (B, J, F) per-joint inputs (F = 2: normalised screen coordinates).
 
@@ -249,14 +225,6 @@ class JointFormer(nn.Module):
         """
         config = self.config
         _check_input(x, config.num_joints, config.in_features, "JointFormer input")
-        chunk = inference_chunk_size(config, x, self.training)
-        if chunk is not None:
-            return LiftOutput.concatenate([self._forward(part, return_attention) for part in x.split(chunk)])
-        return self._forward(x, return_attention)
-
-    def _forward(self, x: Tensor, return_attention: bool) -> LiftOutput:
-        """The forward pass of one whole batch x (B, J, F); same returns as ``forward``."""
-        config = self.config
         batch, joints, width = x.shape[0], config.num_joints, config.hid_dim
         # Under CPU autocast the embedding returns bfloat16 and LayerNorm keeps its input's type, so the whole
         # residual stream would drift to bfloat16; back in the input's type it stays as on CUDA (where
@@ -311,6 +279,13 @@ class Refiner(JointFormer):
                 nn.init.zeros_(head[2].weight)
                 nn.init.zeros_(head[2].bias)
 
+    def check_inputs(self, inputs_2d: Tensor, pose: Tensor, error: Tensor) -> None:  # type: ignore[override]
+        """Raise ValueError unless the three inputs are as ``forward`` describes them."""
+        joints = self.config.num_joints
+        _check_input(inputs_2d, joints, 2, "Refiner inputs_2d")
+        _check_input(pose, joints, 3, "Refiner pose")
+        _check_input(error, joints, 3, "Refiner error")
+
     def forward(self, inputs_2d: Tensor, pose: Tensor, error: Tensor,  # type: ignore[override]
                 return_attention: bool = False) -> LiftOutput:
         """inputs_2d: (B, J, 2) normalised screen coordinates; pose: (B, J, 3) metres, camera frame,
@@ -318,10 +293,7 @@ class Refiner(JointFormer):
 
         Returns a LiftOutput whose ``pose`` is the refined (B, J, 3) pose in metres and ``errors`` None.
         """
-        joints = self.config.num_joints
-        _check_input(inputs_2d, joints, 2, "Refiner inputs_2d")
-        _check_input(pose, joints, 3, "Refiner pose")
-        _check_input(error, joints, 3, "Refiner error")
+        self.check_inputs(inputs_2d, pose, error)
         output = super().forward(torch.cat([inputs_2d, pose, error], dim=-1), return_attention)
         if self.config.residual:
             output.poses = [pose + correction for correction in output.poses]
@@ -356,6 +328,13 @@ class TwoStage(nn.Module):
         first = self.stage1(x, return_attention)
         assert first.errors is not None  # guaranteed by the constructor
         refined = self.refiner(x, first.pose, first.errors[-1], return_attention)
+        return self.join(first, refined, return_attention)
+
+    @staticmethod
+    def join(first: LiftOutput, refined: LiftOutput, return_attention: bool) -> LiftOutput:
+        """The LiftOutput of ``forward`` from stage 1's output ``first`` (with errors) and the refiner's
+        output ``refined`` on it, both (B, J, 3) metres as ``forward`` describes."""
+        assert first.errors is not None  # guaranteed by the constructor
         attention = None
         if return_attention:
             attention = [*(first.attention or []), *(refined.attention or [])]
