@@ -1,4 +1,4 @@
-"""The command line and the root-level scripts with the seed README's commands."""
+"""The command line and the root-level scripts with the published README's commands."""
 
 import json
 import shlex
@@ -15,7 +15,7 @@ from jointformer.checkpoint import read_checkpoint
 from jointformer.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-# The seed README's commands, with the epoch count cut to 1 for the test.
+# The published README's commands, with the epoch count cut to 1 for the test.
 SEED_STAGE1 = shlex.split("--batch_size 256 --num_workers 2 --epochs 1 --keypoints cpn_ft_h36m_dbb "
                           "--hid_dim 64 --intermediate --pred_dropout 0.2 --augment")
 SEED_REFINE = shlex.split("--batch_size 256 --num_workers 2 --epochs 1 --keypoints cpn_ft_h36m_dbb "
@@ -53,7 +53,7 @@ def test_missing_data_directory_is_a_clear_error(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def seed_workdir(tmp_path_factory, tiny_data_dir) -> Path:
-    """A working directory with data/ holding the tiny embedded data set, as the seed's commands expect."""
+    """A working directory with data/ holding the tiny embedded data set, as the published commands expect."""
     workdir = tmp_path_factory.mktemp("seed_workdir")
     shutil.copytree(tiny_data_dir, workdir / "data")
     return workdir
@@ -192,6 +192,6 @@ def test_evaluate_takes_its_own_flags_not_the_training_ones(capsys):
             main(["evaluate", "ckpt.pth.tar", *training_flag])
         assert exit_info.value.code == 2
         assert "unrecognized arguments" in capsys.readouterr().err
-    # The seed's flags stay on the training commands, --evaluate included.
+    # The published code's flags stay on the training commands, --evaluate included.
     train = build_parsers()[1]["train"].parse_args(["--evaluate", "c", "--epochs", "3", "--hid_dim", "64"])
     assert (train.evaluate, train.epochs, train.hid_dim) == ("c", 3, 64)

@@ -1,4 +1,4 @@
-"""--model on the command line and the root scripts, SemGCN's flags, the seed's inert flags, compare."""
+"""--model on the command line and the root scripts, SemGCN's flags, the published inert flags, compare."""
 
 import json
 import subprocess
@@ -53,7 +53,7 @@ def test_baseline_trains_with_inert_seed_flags_warned(tmp_path, tiny_data_dir, c
     assert isinstance(load_model(checkpoint_path), SemGCN)
 
     # Evaluation reads the family from the checkpoint (`evaluate` takes no --model); a contradicting
-    # --model of the seed's `--evaluate` is a parser error.
+    # --model of the published code's `--evaluate` is a parser error.
     with pytest.raises(SystemExit) as exit_info:
         main(["train", "--evaluate", str(checkpoint_path), "--model", "linear", "--data-dir",
               str(tiny_data_dir)])

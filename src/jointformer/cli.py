@@ -44,10 +44,10 @@ COMMAND_STAGES: dict[str, ModelKind] = {"train": "jointformer", "refine": "refin
 """The training commands and the model each trains (``run_jointformer.py`` is ``train``,
 ``run_refinement.py`` is ``refine``)."""
 
-# Architecture flags and the seed CLI's defaults, from the table JointFormerConfig's defaults also come from.
+# Architecture flags and the published CLI's defaults, from the table JointFormerConfig's defaults come from.
 # Their parser default is None, so that an evaluation can tell a flag the user gave (checked against the
 # checkpoint) from one left at its default.
-_ARCHITECTURE_DEFAULTS = {name: ARCHITECTURE_DEFAULTS[name].seed_cli
+_ARCHITECTURE_DEFAULTS = {name: ARCHITECTURE_DEFAULTS[name].published_cli
                           for name in ("num_layers", "hid_dim", "d_inner", "dropout", "pred_dropout",
                                        "embedding_type")}
 

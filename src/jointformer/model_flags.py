@@ -1,5 +1,5 @@
 """Command-line flags that choose the model family (``--model jointformer|semgcn|linear``), SemGCN's
-``--non_local``, and the seed's flags from which the published code computes nothing.
+``--non_local``, and the published code's flags from which the published code computes nothing.
 
 Mapping onto the configs: SemGCN takes ``--hid_dim`` (default 128), ``--num_layers`` (residual blocks,
 default 4), ``--dropout`` (default 0) and ``--non_local``; the linear baseline takes ``--dropout`` (default
@@ -31,7 +31,7 @@ SEMGCN_ONLY = ("non_local",)
 LINEAR_TAKES = ("dropout",)
 SEMGCN_TAKES = ("hid_dim", "num_layers", "dropout", "non_local")
 
-_SEED = "accepted as in the seed's run_jointformer.py, which"
+_SEED = "accepted as in the published code's run_jointformer.py, which"
 INERT_FLAGS = {
     "conv_enc": f"--conv_enc: {_SEED} never passes it to the model; nothing is computed from it",
     "conv_dec": f"--conv_dec: {_SEED} never passes it to the model; nothing is computed from it",
@@ -45,7 +45,7 @@ INERT_FLAGS = {
 
 
 def add_model_flags(parser: argparse.ArgumentParser, stage: ModelKind) -> None:
-    """``--model`` and ``--non_local`` (stage 1, "jointformer") and the seed's inert flags."""
+    """``--model`` and ``--non_local`` (stage 1, "jointformer") and the published code's inert flags."""
     add = parser.add_argument
     if stage == "jointformer":
         add("--model", default=None, choices=MODEL_NAMES,

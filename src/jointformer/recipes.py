@@ -1,6 +1,6 @@
 """Each model family's published optimiser and learning-rate schedule, for the shared training loop.
 
-- JointFormer (stage 1 and refiner), as published (reference §4): AdamW (PyTorch defaults but ``lr``),
+- JointFormer (stage 1 and refiner), as published: AdamW (PyTorch defaults but ``lr``),
   cosine annealing over the whole run; ``--lr_decay`` / ``--lr_gamma`` are accepted and have no effect.
 - SemGCN and the linear baseline, as in garyzhao/SemGCN's ``main_gcn.py`` / ``main_linear.py``: Adam
   (PyTorch defaults but ``lr``) and a staircase exponential decay: at iteration 1 and at every multiple

@@ -80,7 +80,7 @@ RUN_LABELS: dict[ModelKind, str] = {"jointformer": "stage1", "refiner": "refine"
 
 @dataclass
 class TrainOptions:
-    """Everything about a run except the architecture. Defaults are the seed's flag defaults."""
+    """Everything about a run except the architecture. Defaults are the published code's flag defaults."""
 
     stage: ModelKind = "jointformer"  # the model trained: stage 1 ("jointformer") or stage 2 ("refiner")
     data_dir: str = "data"

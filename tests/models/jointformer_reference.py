@@ -1,6 +1,6 @@
-"""A slow, literal transcription of the published forward computation (reference §3), for tests only.
+"""A slow, literal transcription of the published forward computation, for tests only.
 
-It works on a plain dict of tensors keyed by the published names (reference §2), in float64, with explicit
+It works on a plain dict of tensors keyed by the published names, in float64, with explicit
 loops over heads and an explicit softmax, and shares no code with ``jointformer.models``. It also builds
 such dicts from seeded random numbers, so tests do not depend on our model to produce the weights.
 """

@@ -1,5 +1,5 @@
 """One table gives JointFormerConfig's defaults (the published model) and the training flags' defaults (the
-seed's argparse); each flag's help says when the seed's commands override it."""
+published code's argparse); each flag's help says when the published code's commands override it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from jointformer.cli import _model_config, build_parser, build_parsers
 from jointformer.models.architecture_defaults import ARCHITECTURE_DEFAULTS
 from jointformer.models.jointformer import JointFormerConfig
 
-# The seed README's stage-1 and refinement commands (reference seed-README.md), architecture flags only.
+# The published README's stage-1 and refinement commands, architecture flags only.
 SEED_COMMANDS = {"jointformer": "--hid_dim 64 --intermediate --pred_dropout 0.2",
                  "refiner": "--hid_dim 256 --num_layers 2 --pred_dropout 0.1 --d_inner 1024"}
 
@@ -29,7 +29,7 @@ def test_bare_training_commands_take_the_seed_argparse_defaults() -> None:
     parser = build_parser()
     stage1 = _model_config(parser.parse_args(["train"]), "jointformer")
     for name, entry in ARCHITECTURE_DEFAULTS.items():
-        assert getattr(stage1, name) == entry.seed_cli, name
+        assert getattr(stage1, name) == entry.published_cli, name
     assert (stage1.hid_dim, stage1.pred_dropout, stage1.intermediate) == (128, 0.0, False)
 
 

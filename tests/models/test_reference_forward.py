@@ -1,4 +1,4 @@
-"""Published-layout weights, drawn independently of our model, load strictly and give the §3 computation."""
+"""Published-layout weights, drawn apart from our model, load strictly and give the published forward."""
 
 from __future__ import annotations
 

@@ -4,13 +4,13 @@ flag defaults are both generated from it.
 Two sets of defaults exist, and both are kept on purpose:
 
 - ``published``: the published stage-1 model (``JointFormerConfig()``): hid 64, intermediate supervision,
-  prediction dropout 0.2 -- what the seed's stage-1 commands train.
-- ``seed_cli``: the defaults of the seed scripts' argparse (``run_jointformer.py`` / ``run_refinement.py``),
-  which those commands override: ``--hid_dim`` 128 and ``--pred_dropout`` 0 there, so a bare
-  ``jointformer train`` behaves as a bare ``python run_jointformer.py`` did.
+  prediction dropout 0.2 -- what the published code's stage-1 commands train.
+- ``published_cli``: the defaults of the published scripts' argparse (``run_jointformer.py`` /
+  ``run_refinement.py``), which those commands override: ``--hid_dim`` 128 and ``--pred_dropout`` 0 there,
+  so a bare ``jointformer train`` behaves as a bare ``python run_jointformer.py`` did.
 
-``overridden_by`` says which of the seed README's commands pass the flag (and with what), so each flag's help
-text can say when the seed's command overrides its default.
+``overridden_by`` says which of the published README's commands pass the flag (and with what), so each
+flag's help text can say when the published code's command overrides its default.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ REFINER_IN_FEATURES = 2 + 3 + 3
 
 @dataclass(frozen=True)
 class ArchitectureDefault:
-    """One architecture field: its published-model default, the seed CLI's default, and its help text."""
+    """One architecture field: its published-model default, the published CLI's default, and its help text."""
 
     published: int | float | bool | str
-    seed_cli: int | float | bool | str
+    published_cli: int | float | bool | str
     help: str
-    overridden_by: str = ""  # the seed README commands that pass this flag, e.g. "stage 1: --hid_dim 64"
+    overridden_by: str = ""  # the published README's commands passing this flag, e.g. "stage 1: --hid_dim 64"
 
 
 ARCHITECTURE_DEFAULTS: dict[str, ArchitectureDefault] = {
@@ -51,7 +51,7 @@ ARCHITECTURE_DEFAULTS: dict[str, ArchitectureDefault] = {
     "spatial_encoding": ArchitectureDefault(False, False, "learned spatial encoding"),
     "error_prediction": ArchitectureDefault(True, True, "error-prediction heads"),
 }
-"""Field name -> defaults. The seed CLI's booleans are store-true flags (``--intermediate``) or, for
+"""Field name -> defaults. The published CLI's booleans are store-true flags (``--intermediate``) or, for
 ``error_prediction``, the store-true ``--no_error_prediction``."""
 
 
@@ -65,12 +65,12 @@ def _shown(value: int | float | bool | str) -> str:
 
 
 def flag_help(name: str) -> str:
-    """Help text of the training commands' flag for field ``name``: what it sets, the seed CLI's default,
-    and when the seed's commands override that default."""
+    """Help text of the training commands' flag for field ``name``: what it sets, the published CLI's default,
+    and when the published code's commands override that default."""
     entry = ARCHITECTURE_DEFAULTS[name]
-    text = f"{entry.help} (default {_shown(entry.seed_cli)}, as the seed's argparse"
+    text = f"{entry.help} (default {_shown(entry.published_cli)}, as the published code's argparse"
     if entry.overridden_by:
-        text += f"; the seed's commands override it: {entry.overridden_by}"
-    if entry.published != entry.seed_cli:
+        text += f"; the published code's commands override it: {entry.overridden_by}"
+    if entry.published != entry.published_cli:
         text += f"; the published model has {_shown(entry.published)}"
     return text + ")"

@@ -45,7 +45,7 @@ EMBEDDING_TYPES = ("conv", "linear", "graph")
 class JointFormerConfig:
     """Architecture of a JointFormer or a refiner; stored in checkpoints, enough to rebuild the model.
 
-    Defaults are the published stage-1 model; the training commands' flags keep the seed's argparse
+    Defaults are the published stage-1 model; the training commands' flags keep the published code's argparse
     defaults, which differ (both come from ``architecture_defaults.ARCHITECTURE_DEFAULTS``). ``num_heads``
     x ``d_head`` is the attention width (512 as published, whatever ``hid_dim``). ``dropout`` is the
     encoder dropout, ``pred_dropout`` the dropout in front of the output heads, ``attention_dropout`` the
