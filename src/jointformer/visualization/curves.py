@@ -1,5 +1,4 @@
-"""Training curves: losses, validation errors (mm, best epoch marked) and the learning rate, one panel each.
-"""
+"""Training curves: losses, validation errors (mm, best epoch marked) and learning rate, a panel each."""
 
 from __future__ import annotations
 
