@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("training", "training_checks", "recipes", "run_directory"),
     ("comparison",),
     ("demo",),
-    ("cli", "cli_checks", "lift_flags", "model_flags", "dataset_commands", "video_command", "lifting"),
+    ("cli", "lifting"),
 )
 # Pairs that share a layer but must not meet: lifting runs a trained model and knows nothing of the protocol.
 FORBIDDEN = (("lift", "evaluation"), ("lift", "evaluation_3dhp"), ("evaluation", "lift"))

@@ -169,10 +169,10 @@ def plot_comparison(path: str | Path, rows: Sequence[ModelComparison]) -> Path:
     """Bar charts: Protocol #1 per action (and the average) for each checkpoint, and the two speeds."""
     import numpy as np
 
-    from jointformer.visualization import _new_figure, _save_figure
+    from jointformer.visualization.panels import new_figure, save_figure
 
     actions = list(rows[0].protocol1)
-    figure = _new_figure(min(14.0, max(8.0, 3.0 + 0.3 * len(actions) * len(rows))), 4.0)
+    figure = new_figure(min(14.0, max(8.0, 3.0 + 0.3 * len(actions) * len(rows))), 4.0)
     grid = figure.add_gridspec(1, 4)
     errors_axes = figure.add_subplot(grid[0, :3])
     speed_axes = figure.add_subplot(grid[0, 3])
@@ -194,7 +194,7 @@ def plot_comparison(path: str | Path, rows: Sequence[ModelComparison]) -> Path:
     speed_axes.set_yscale("log")
     speed_axes.set_title("poses/s (higher is better)", fontsize=9)
     figure.subplots_adjust(left=0.07, right=0.98, bottom=0.25, top=0.92, wspace=0.5)
-    return _save_figure(figure, path)
+    return save_figure(figure, path)
 
 
 def write_comparison(out_dir: str | Path, rows: Sequence[ModelComparison]) -> dict[str, Path]:

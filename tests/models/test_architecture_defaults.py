@@ -8,7 +8,7 @@ import shlex
 
 import pytest
 
-from jointformer.cli import _model_config, build_parser, build_parsers
+from jointformer.cli.commands import _model_config, build_parser, build_parsers
 from jointformer.models.architecture_defaults import ARCHITECTURE_DEFAULTS
 from jointformer.models.jointformer import JointFormerConfig
 

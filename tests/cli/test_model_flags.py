@@ -10,14 +10,14 @@ import torch
 
 from jointformer.checkpoint import load_model, read_checkpoint, save_checkpoint
 from jointformer.cli import build_parser, main
+from jointformer.cli.model_flags import baseline_config
 from jointformer.data.h36m import load_pose_sets
 from jointformer.evaluation import evaluate_model
-from jointformer.model_flags import baseline_config
 from jointformer.models.linear import LinearModelConfig
 from jointformer.models.registry import build
 from jointformer.models.semgcn import SemGCN, SemGCNConfig
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("flags", [

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
-from jointformer import __version__, cli_checks
-from jointformer.cli_checks import (
+from jointformer import __version__
+from jointformer.cli import checks
+from jointformer.cli.checks import (
     action_list,
     device_name,
     file_name_part,
@@ -22,13 +23,13 @@ from jointformer.cli_checks import (
     opset_version,
     positive_float,
 )
-from jointformer.errors import JointformerError
-from jointformer.lift_flags import (
+from jointformer.cli.lift_flags import (
     add_lifter_flags,
     use_packaged_model_without_checkpoint,
     write_lift_pictures,
 )
-from jointformer.model_flags import add_compare_flags, add_model_flags, check_model_flags, handle_compare
+from jointformer.cli.model_flags import add_compare_flags, add_model_flags, check_model_flags, handle_compare
+from jointformer.errors import JointformerError
 from jointformer.models.architecture_defaults import (
     ARCHITECTURE_DEFAULTS,
     REFINER_IN_FEATURES,
@@ -156,7 +157,7 @@ def _add_evaluate_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _model_config(args: argparse.Namespace, stage: ModelKind):
-    from jointformer.model_flags import baseline_config, chosen_model
+    from jointformer.cli.model_flags import baseline_config, chosen_model
     from jointformer.models.jointformer import JointFormerConfig
 
     if chosen_model(args) != "jointformer":
@@ -196,7 +197,7 @@ def _read_checkpoint_for(parser: argparse.ArgumentParser, args: argparse.Namespa
     """The checkpoint ``path``, read once for the whole command; ``--model``/``--non_local`` contradicting
     its model, or a model not on the 17 joints, is a parser error."""
     from jointformer.checkpoint import load_checkpoint
-    from jointformer.model_flags import check_against_stored
+    from jointformer.cli.model_flags import check_against_stored
 
     checkpoint = load_checkpoint(path)
     check_against_stored(parser, args, checkpoint.configs()["jointformer"], path)
@@ -240,7 +241,7 @@ def _handle_training(parser: argparse.ArgumentParser, args: argparse.Namespace, 
         return _evaluate(args, checkpoint)
     if stage == "refiner" and not args.pose_weights:
         parser.error("the refiner needs --pose_weights PATH (a stage-1 checkpoint)")
-    cli_checks.check_training_outputs(args)
+    checks.check_training_outputs(args)
     from jointformer.training import launch
 
     # A resumed run continues with the architecture stored in its checkpoint, not the flags' defaults.
@@ -267,7 +268,7 @@ def _evaluate(args: argparse.Namespace, checkpoint: LoadedCheckpoint) -> int:
     from jointformer.evaluation import evaluate_checkpoint
     from jointformer.training import resolve_device
 
-    cli_checks.check_evaluate_outputs(args)
+    checks.check_evaluate_outputs(args)
     test_set = load_pose_set(args.data_dir, args.keypoints, TEST_SUBJECTS, actions=args.actions,
                              downsample=args.downsample).to(resolve_device(args.device))
     evaluate_checkpoint(args.evaluate, test_set, keypoints=args.keypoints, flip=not args.no_flip,
@@ -281,16 +282,16 @@ def _handle_synth(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         if args.detector_name is not None:
             parser.error("--detector-name names the detector-like 2D file of the h36m layout; the 3dhp "
                          "layout writes annot_data.mat files only")
-        from jointformer.dataset_commands import handle_synth_3dhp
+        from jointformer.cli.dataset_commands import handle_synth_3dhp
 
-        cli_checks.check_output_directory("directory", args.directory)
+        checks.check_output_directory("directory", args.directory)
 
         return handle_synth_3dhp(args)
     from jointformer.data.synthetic import SyntheticConfig, write_synthetic_dataset
 
     named = {"detector_name": args.detector_name} if args.detector_name else {}
     config = SyntheticConfig(seed=args.seed, **named)
-    cli_checks.check_output_directory("directory", args.directory)
+    checks.check_output_directory("directory", args.directory)
     paths = write_synthetic_dataset(args.directory, config)
     for name, path in paths.items():
         print(f"{name}: {path}")
@@ -307,7 +308,7 @@ def _handle_summary(args: argparse.Namespace) -> int:
 def _handle_demo(args: argparse.Namespace) -> int:
     from jointformer.demo import DemoOptions, run_demo
 
-    cli_checks.check_output_directory("--out", args.out)
+    checks.check_output_directory("--out", args.out)
     run_demo(DemoOptions(data_dir=args.data_dir, out=args.out, seed=args.seed, device=args.device,
                          keypoints=args.keypoints))
     return 0
@@ -353,7 +354,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
                        "(default cpn_ft_h36m_dbb)")
     synth.set_defaults(handler=_handle_synth)
 
-    from jointformer.dataset_commands import add_prepare_parser
+    from jointformer.cli.dataset_commands import add_prepare_parser
 
     subparsers["prepare"] = add_prepare_parser(commands)
 
@@ -395,7 +396,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
                       "screen: the Human3.6M screen normalisation with --image-size")
     lift.set_defaults(handler=lambda parser_, args: _handle_lift(args))
 
-    from jointformer.video_command import add_video_parser
+    from jointformer.cli.video_command import add_video_parser
 
     subparsers["video"] = add_video_parser(commands)
 
@@ -421,7 +422,7 @@ def _handle_lift(args: argparse.Namespace) -> int:
     from jointformer.lift.outputs import write_lift_output
 
     use_packaged_model_without_checkpoint(args)
-    cli_checks.check_lift_outputs(args)
+    checks.check_lift_outputs(args)
     layout = get_layout(args.layout)
     tracks = read_keypoints(args.input, num_joints=layout.num_joints, images=args.images)
     for track in tracks:
@@ -454,7 +455,7 @@ def _handle_export(args: argparse.Namespace) -> int:
     from jointformer.lift.export import export_onnx
     from jointformer.lift.lifter import Lifter
 
-    cli_checks.check_export_output(args)
+    checks.check_export_output(args)
     lifter = Lifter.from_checkpoint(args.checkpoint, device="cpu", refiner=args.refiner)
     path = export_onnx(lifter, args.onnx, opset=args.opset, flip_test=not args.no_flip)
     print(f"==> ONNX model written to {path}: input keypoints (B, 17, 2) pixels in Human3.6M order; outputs "
@@ -463,7 +464,7 @@ def _handle_export(args: argparse.Namespace) -> int:
 
 
 def _handle_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from jointformer.dataset_commands import evaluate_datasets, parse_datasets
+    from jointformer.cli.dataset_commands import evaluate_datasets, parse_datasets
 
     datasets = parse_datasets(parser, args)
     if args.downsample < 1:
@@ -473,7 +474,7 @@ def _handle_evaluate(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     checkpoint = _read_checkpoint_for(parser, args, args.evaluate)
     if datasets == ("h36m",):
         return _evaluate(args, checkpoint)
-    cli_checks.check_evaluate_outputs(args)
+    checks.check_evaluate_outputs(args)
     return evaluate_datasets(args, datasets, checkpoint)
 
 
@@ -489,10 +490,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (JointformerError, FileNotFoundError) as error:
         print(f"jointformer {args.command}: error: {error}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 __all__ = ["build_parser", "build_parsers", "main"]

@@ -14,7 +14,7 @@ from jointformer import __version__
 from jointformer.checkpoint import read_checkpoint
 from jointformer.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # The published README's commands, with the epoch count cut to 1 for the test.
 SEED_STAGE1 = shlex.split("--batch_size 256 --num_workers 2 --epochs 1 --keypoints cpn_ft_h36m_dbb "
                           "--hid_dim 64 --intermediate --pred_dropout 0.2 --augment")

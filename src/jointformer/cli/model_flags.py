@@ -13,7 +13,7 @@ import argparse
 import sys
 from typing import Any
 
-from jointformer.cli_checks import (
+from jointformer.cli.checks import (
     action_list,
     check_compare_outputs,
     device_name,

@@ -1,8 +1,8 @@
 """Command-line handlers for the data sets beyond the embedded one: ``jointformer prepare h36m``,
 ``jointformer synth --layout 3dhp`` and ``jointformer evaluate --dataset 3dhp|h36m,3dhp``.
 
-Kept out of :mod:`jointformer.cli` so that module stays a list of commands; each function is thin over the
-library (:mod:`jointformer.data.prepare_h36m`, :mod:`jointformer.data.synthetic_3dhp`,
+Kept out of :mod:`jointformer.cli.commands` so that module stays a list of commands; each function is thin
+over the library (:mod:`jointformer.data.prepare_h36m`, :mod:`jointformer.data.synthetic_3dhp`,
 :mod:`jointformer.evaluation_3dhp`).
 """
 

@@ -1,6 +1,7 @@
 """``jointformer video INPUT``: the command line's video subcommand (its parser and its thin handler).
 
-Kept beside :mod:`jointformer.cli` (which registers it) so that the video pipeline's flags live in one place.
+Kept beside :mod:`jointformer.cli.commands` (which registers it) so that the video pipeline's flags live in
+one place.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import time
 
 import numpy as np
 
-from jointformer.cli_checks import check_video_outputs, positive_float
-from jointformer.lift_flags import (
+from jointformer.cli.checks import check_video_outputs, positive_float
+from jointformer.cli.lift_flags import (
     add_lifter_flags,
     use_packaged_model_without_checkpoint,
     write_lift_pictures,

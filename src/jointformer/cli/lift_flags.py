@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from jointformer.cli_checks import device_name, unit_interval
+from jointformer.cli.checks import device_name, unit_interval
 
 
 def add_lifter_flags(parser: argparse.ArgumentParser, scored: str) -> None:
