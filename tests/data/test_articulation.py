@@ -7,8 +7,9 @@ import pytest
 
 from jointformer.data.articulated_motion import PROGRAMMES, articulated_motions, articulated_sequence
 from jointformer.data.articulation import (
-    JOINT_LIMITS_DEG,
-    PARAMETERS,
+    COLUMN,
+    HIGHEST_DEG,
+    LOWEST_DEG,
     SURFACE_CLEARANCE,
     clip_to_limits,
     forward_kinematics,
@@ -26,9 +27,6 @@ from jointformer.data.wild import (
     motion_sources,
 )
 
-LOW = np.array([JOINT_LIMITS_DEG[name][0] for name in PARAMETERS])
-HIGH = np.array([JOINT_LIMITS_DEG[name][1] for name in PARAMETERS])
-COLUMN = {name: index for index, name in enumerate(PARAMETERS)}
 FPS = 20.0
 
 
@@ -58,7 +56,7 @@ def test_every_frame_is_within_the_limits_and_knees_and_elbows_bend_by_their_ang
     t = np.arange(200) / FPS
     performance = PROGRAMMES[programme](t, np.random.default_rng(4))
     angles = performance.angles
-    assert np.all(angles >= LOW - 1e-9) and np.all(angles <= HIGH + 1e-9)
+    assert np.all(angles >= LOWEST_DEG - 1e-9) and np.all(angles <= HIGHEST_DEG + 1e-9)
     for side in "lr":
         plane, elevation = (
             angles[:, COLUMN[f"{side}_shoulder_plane"]],

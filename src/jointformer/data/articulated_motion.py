@@ -30,7 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from jointformer.data.articulation import (
-    JOINT_LIMITS_DEG,
+    COLUMN,
+    HIGHEST_DEG,
+    LOWEST_DEG,
     PARAMETERS,
     clip_to_limits,
     forward_kinematics,
@@ -43,8 +45,6 @@ from jointformer.data.articulation import (
     rest_pose,
 )
 
-_LOW = np.array([JOINT_LIMITS_DEG[name][0] for name in PARAMETERS])
-_HIGH = np.array([JOINT_LIMITS_DEG[name][1] for name in PARAMETERS])
 _GRAVITY = 9.81  # m/s^2
 
 
@@ -139,8 +139,8 @@ def _stand(rng: np.random.Generator) -> np.ndarray:
 # ------------------------------------------------------------------------------------------ programmes
 def _random(t: np.ndarray, rng: np.random.Generator) -> Performance:
     def cycle(rng: np.random.Generator) -> list[_Key]:
-        anywhere = rng.uniform(_LOW, _HIGH)
-        near = rest_pose() + rng.normal(0.0, 0.15, size=len(PARAMETERS)) * (_HIGH - _LOW)
+        anywhere = rng.uniform(LOWEST_DEG, HIGHEST_DEG)
+        near = rest_pose() + rng.normal(0.0, 0.15, size=len(PARAMETERS)) * (HIGHEST_DEG - LOWEST_DEG)
         key = np.where(rng.uniform(size=len(PARAMETERS)) < 0.4, anywhere, near)
         return [_Key(_u(rng, 0.4, 1.5), _u(rng, 0.0, 0.8), clip_to_limits(key))]
 
@@ -300,18 +300,17 @@ def _run(t: np.ndarray, rng: np.random.Generator) -> Performance:
     angles = np.repeat(
         _near(rng, rest_pose(), 3.0, lumbar_flexion=(5, 20), neck_flexion=(-10, 10))[None], len(t), axis=0
     )
-    columns = {name: index for index, name in enumerate(PARAMETERS)}
     for side, shift in (("r", 0.0), ("l", np.pi)):
         leg = phase + shift
-        angles[:, columns[f"{side}_hip_flexion"]] = extension + (lift - extension) * (1 + np.sin(leg)) / 2
-        angles[:, columns[f"{side}_knee_flexion"]] = (
+        angles[:, COLUMN[f"{side}_hip_flexion"]] = extension + (lift - extension) * (1 + np.sin(leg)) / 2
+        angles[:, COLUMN[f"{side}_knee_flexion"]] = (
             knee_low + (knee_high - knee_low) * ((1 + np.cos(leg - knee_lag)) / 2) ** 2
         )
         swing = -arm_swing * np.sin(leg)  # forward (+) when this side's leg is back
-        angles[:, columns[f"{side}_shoulder_elevation"]] = np.abs(swing) + 5.0
-        angles[:, columns[f"{side}_shoulder_plane"]] = np.where(swing >= 0, 80.0, -85.0)
-        angles[:, columns[f"{side}_elbow_flexion"]] = elbow + 10.0 * np.sin(leg)
-    angles[:, columns["thoracic_twist"]] = _u(rng, 4.0, 12.0) * np.sin(phase)
+        angles[:, COLUMN[f"{side}_shoulder_elevation"]] = np.abs(swing) + 5.0
+        angles[:, COLUMN[f"{side}_shoulder_plane"]] = np.where(swing >= 0, 80.0, -85.0)
+        angles[:, COLUMN[f"{side}_elbow_flexion"]] = elbow + 10.0 * np.sin(leg)
+    angles[:, COLUMN["thoracic_twist"]] = _u(rng, 4.0, 12.0) * np.sin(phase)
     heading = _heading(t, rng, 45.0)
     speed = _u(rng, 0.0, 1.5)  # m/s: the camera does not follow
     step = (

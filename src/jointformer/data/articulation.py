@@ -87,9 +87,14 @@ JOINT_LIMITS_DEG: dict[str, tuple[float, float]] = _limit_table()
 PARAMETERS: tuple[str, ...] = tuple(JOINT_LIMITS_DEG)
 """Column order of angle arrays (T, P)."""
 
-_INDEX = {name: index for index, name in enumerate(PARAMETERS)}
-_LOW = np.array([JOINT_LIMITS_DEG[name][0] for name in PARAMETERS])
-_HIGH = np.array([JOINT_LIMITS_DEG[name][1] for name in PARAMETERS])
+COLUMN: dict[str, int] = {name: index for index, name in enumerate(PARAMETERS)}
+"""Angle name -> its column in angle arrays."""
+
+LOWEST_DEG = np.array([JOINT_LIMITS_DEG[name][0] for name in PARAMETERS])
+"""(P,) degrees: the lower end of each angle's range."""
+
+HIGHEST_DEG = np.array([JOINT_LIMITS_DEG[name][1] for name in PARAMETERS])
+"""(P,) degrees: the upper end of each angle's range."""
 # Standing at ease: arms hanging a little away from the body with the elbows slightly bent.
 _REST = {
     "l_shoulder_elevation": 8.0,
@@ -155,31 +160,31 @@ def _spine_rotation(angles: np.ndarray, segment: str) -> np.ndarray:
     prefix = f"{segment}_"
     twist = "turn" if segment == "neck" else "twist"
     return (
-        _rotation(2, angles[:, _INDEX[prefix + twist]])
-        @ _rotation(1, angles[:, _INDEX[prefix + "flexion"]])
-        @ _rotation(0, -angles[:, _INDEX[prefix + "bend"]])
+        _rotation(2, angles[:, COLUMN[prefix + twist]])
+        @ _rotation(1, angles[:, COLUMN[prefix + "flexion"]])
+        @ _rotation(0, -angles[:, COLUMN[prefix + "bend"]])
     )
 
 
 def _hip_rotation(angles: np.ndarray, side: str) -> np.ndarray:
     sign = _SIDES[side]
     return (
-        _rotation(1, -angles[:, _INDEX[f"{side}_hip_flexion"]])
-        @ _rotation(0, sign * angles[:, _INDEX[f"{side}_hip_abduction"]])
-        @ _rotation(2, -sign * angles[:, _INDEX[f"{side}_hip_rotation"]])
+        _rotation(1, -angles[:, COLUMN[f"{side}_hip_flexion"]])
+        @ _rotation(0, sign * angles[:, COLUMN[f"{side}_hip_abduction"]])
+        @ _rotation(2, -sign * angles[:, COLUMN[f"{side}_hip_rotation"]])
     )
 
 
 def _shoulder_rotation(angles: np.ndarray, side: str) -> np.ndarray:
     """Swing-twist: the arm swings up by the elevation towards the plane's direction, then twists."""
     sign = _SIDES[side]
-    plane = np.radians(angles[:, _INDEX[f"{side}_shoulder_plane"]])
+    plane = np.radians(angles[:, COLUMN[f"{side}_shoulder_plane"]])
     heading = np.degrees(np.arctan2(sign * np.cos(plane), np.sin(plane)))  # 0: forward, +90: to the left
     return (
         _rotation(2, heading)
-        @ _rotation(1, -angles[:, _INDEX[f"{side}_shoulder_elevation"]])
+        @ _rotation(1, -angles[:, COLUMN[f"{side}_shoulder_elevation"]])
         @ _rotation(2, -heading)
-        @ _rotation(2, -sign * angles[:, _INDEX[f"{side}_shoulder_rotation"]])
+        @ _rotation(2, -sign * angles[:, COLUMN[f"{side}_shoulder_rotation"]])
     )
 
 
@@ -209,12 +214,12 @@ def forward_kinematics(angles_deg: np.ndarray, lengths: np.ndarray, body_rotatio
         ("l", (4, 5, 6), (11, 12, 13)),
     ):
         thigh = body_rotation @ _hip_rotation(angles_deg, side)
-        shin = thigh @ _rotation(1, angles_deg[:, _INDEX[f"{side}_knee_flexion"]])
+        shin = thigh @ _rotation(1, angles_deg[:, COLUMN[f"{side}_knee_flexion"]])
         place(hip, 0, body_rotation)
         place(knee, hip, thigh)
         place(ankle, knee, shin)
         upper_arm = thorax @ _shoulder_rotation(angles_deg, side)
-        forearm = upper_arm @ _rotation(1, -angles_deg[:, _INDEX[f"{side}_elbow_flexion"]])
+        forearm = upper_arm @ _rotation(1, -angles_deg[:, COLUMN[f"{side}_elbow_flexion"]])
         place(shoulder, 8, thorax)
         place(elbow, shoulder, upper_arm)
         place(wrist, elbow, forearm)
@@ -248,7 +253,7 @@ def rest_pose() -> np.ndarray:
     """(P,) degrees: standing at ease."""
     pose = np.zeros(len(PARAMETERS))
     for name, value in _REST.items():
-        pose[_INDEX[name]] = value
+        pose[COLUMN[name]] = value
     return pose
 
 
@@ -256,18 +261,18 @@ def pose(base: np.ndarray | None = None, **degrees: float) -> np.ndarray:
     """(P,) degrees: ``base`` (default: the rest pose) with the named angles set (``l_knee_flexion=90``)."""
     result = rest_pose() if base is None else base.copy()
     for name, value in degrees.items():
-        result[_INDEX[name]] = value
+        result[COLUMN[name]] = value
     return result
 
 
 def clip_to_limits(angles_deg: np.ndarray) -> np.ndarray:
     """(..., P) degrees -> each angle clipped into its range of motion (with the shoulder's coupled limit:
     the region allowed is convex, so blends of poses within it stay within it)."""
-    clipped = np.clip(angles_deg, _LOW, _HIGH)
+    clipped = np.clip(angles_deg, LOWEST_DEG, HIGHEST_DEG)
     for side in _SIDES:
-        elevation = clipped[..., _INDEX[f"{side}_shoulder_elevation"]]
-        highest = max_shoulder_elevation(clipped[..., _INDEX[f"{side}_shoulder_plane"]])
-        clipped[..., _INDEX[f"{side}_shoulder_elevation"]] = np.minimum(elevation, highest)
+        elevation = clipped[..., COLUMN[f"{side}_shoulder_elevation"]]
+        highest = max_shoulder_elevation(clipped[..., COLUMN[f"{side}_shoulder_plane"]])
+        clipped[..., COLUMN[f"{side}_shoulder_elevation"]] = np.minimum(elevation, highest)
     return clipped
 
 
@@ -320,10 +325,10 @@ def mirror(key: np.ndarray) -> np.ndarray:
     result = key.copy()
     for name in PARAMETERS:
         if name.startswith("l_"):
-            result[..., _INDEX[name]], result[..., _INDEX["r_" + name[2:]]] = (
-                key[..., _INDEX["r_" + name[2:]]],
-                key[..., _INDEX[name]],
+            result[..., COLUMN[name]], result[..., COLUMN["r_" + name[2:]]] = (
+                key[..., COLUMN["r_" + name[2:]]],
+                key[..., COLUMN[name]],
             )
         elif name.endswith(("_bend", "_twist", "_turn")):
-            result[..., _INDEX[name]] = -key[..., _INDEX[name]]
+            result[..., COLUMN[name]] = -key[..., COLUMN[name]]
     return result
