@@ -32,7 +32,7 @@ from jointformer.data.wild import WildConfig, build_wild_pose_set
 from jointformer.demo import stage1_config
 from jointformer.evaluation import write_text_atomically
 from jointformer.lifting import Lifter
-from jointformer.models.jointformer import JointFormerConfig
+from jointformer.models.registry import config_from_dict
 from jointformer.pretrained import check_set_figures, embedded_check_set
 from jointformer.training import TrainOptions, train
 
@@ -76,7 +76,7 @@ def package(best_checkpoint: Path, target: Path, record: dict) -> None:
     """Write the weights, configuration, input statistics and provenance of ``best_checkpoint`` (no
     optimizer state) to ``target``."""
     checkpoint = read_checkpoint(best_checkpoint)
-    config = JointFormerConfig(**checkpoint["config"])
+    config = config_from_dict(checkpoint["config"])  # the stored dict names its model family
     save_checkpoint(target, state_dict=checkpoint["state_dict"], config=config, epoch=checkpoint["epoch"],
                     error=checkpoint["error"],
                     extra={"input_stats": checkpoint["input_stats"], "provenance": record})
