@@ -1,4 +1,4 @@
-"""Articulated motion within human joint limits: a 17-joint kinematic body and motion programmes for it.
+"""A 17-joint kinematic body within human joint limits (moved by :mod:`jointformer.data.articulated_motion`).
 
 A motion source of the in-the-wild training set (:mod:`jointformer.data.wild`) beside the embedded motion
 programmes and the BVH clips: random articulation of every joint within its range of motion, and programmes
@@ -43,8 +43,8 @@ elbow_flexion         0 .. 150        upper arm -> forearm about y; flexion only
 The shoulder uses elevation, plane of elevation and axial rotation (the swing-twist angles of the
 shoulder, free of the gimbal lock that flexion/abduction angles have with the arm raised sideways). The
 ankles and wrists are end points of the 17-joint skeleton: no keypoint lies beyond them, so their rotations
-(ankle -20 .. 50 dorsi/plantar flexion, wrist -70 .. 80 flexion) move no keypoint and are not articulated.
-The clavicle is rigid (shoulders move with the thorax).
+(ankle 20 dorsiflexion .. 50 plantar flexion, wrist 70 extension .. 80 flexion) move no keypoint and are not
+articulated. The clavicle is rigid (shoulders move with the thorax).
 
 Grounding: every frame is lifted so that its lowest body surface touches the floor (z = 0), each joint's
 surface lying ``SURFACE_CLEARANCE`` metres below its centre (the ankle centre 75 mm above the sole), plus a
