@@ -4,10 +4,11 @@
     python benchmarks/in_the_wild.py --videos DIR/Pose2Sim/Demo_SinglePerson/videos \
         --calibration Calib_qca.toml --model packaged --model demo=runs/demo/stage1/ckpt_best.pth.tar
 
-Needs MediaPipe 0.10.14 and OpenCV (``pip install mediapipe==0.10.14 opencv-python-headless``); not in CI.
+Needs the ``video`` extra (``pip install -e '.[video]'``: mediapipe 0.10.14, which brings OpenCV); not in CI.
 
-1. MediaPipe Pose (legacy solution, ``model_complexity=1``, video mode) on every frame of the four videos:
-   33 landmarks in pixels and BlazePose's metric "world landmarks" (cached as ``<cache>/camNN.npz``).
+1. MediaPipe Pose on every frame of the four videos, through the package's detection
+   (:mod:`jointformer.lift.video`: legacy solution, ``model_complexity=1``, video mode): 33 landmarks in
+   pixels and BlazePose's metric "world landmarks" (cached as ``<cache>/camNN.npz``).
 2. Reference: every MediaPipe landmark triangulated over the views where it was detected (undistorted
    pixels, linear DLT); while its worst view reprojects more than 25 px away the worst view is dropped (at
    least two views stay, else the landmark is missing). Landmarks are mapped to the Human3.6M 17 joints
@@ -76,35 +77,21 @@ def read_calibration(path: Path) -> list[CalibratedCamera]:
 
 
 # --------------------------------------------------------------------------------------------- detection
-def detect_video(video: Path) -> dict[str, np.ndarray]:
-    """MediaPipe on every frame: ``pixels`` (T, 33, 2), ``visibility`` (T, 33), ``world`` (T, 33, 3)
-    metres (BlazePose's world landmarks, hip-centred), NaN where no person was found; ``size`` (2,)."""
-    import cv2
-    import mediapipe as mp
+def detect_camera(video: Path) -> dict[str, np.ndarray]:
+    """The package's MediaPipe detection (:func:`jointformer.lift.video.run_detection`,
+    ``model_complexity=1``, video mode) on every frame, keeping BlazePose's world landmarks: ``pixels``
+    (T, 33, 2), ``visibility`` (T, 33), ``world`` (T, 33, 3) metres (hip-centred), NaN where no person was
+    found; ``size`` (2,)."""
+    from jointformer.lift.video import MediaPipePoseDetector, run_detection
 
-    capture = cv2.VideoCapture(str(video))
-    pixels, visibility, world = [], [], []
-    width = height = 0
-    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            height, width = frame.shape[:2]
-            result = pose.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-            if result.pose_landmarks is None or result.pose_world_landmarks is None:
-                pixels.append(np.full((33, 2), np.nan))
-                visibility.append(np.zeros(33))
-                world.append(np.full((33, 3), np.nan))
-                continue
-            marks = result.pose_landmarks.landmark
-            pixels.append(np.array([[mark.x * width, mark.y * height] for mark in marks]))
-            visibility.append(np.array([mark.visibility for mark in marks]))
-            world_marks = result.pose_world_landmarks.landmark
-            world.append(np.array([[mark.x, mark.y, mark.z] for mark in world_marks]))
-    capture.release()
-    return {"pixels": np.asarray(pixels), "visibility": np.asarray(visibility), "world": np.asarray(world),
-            "size": np.array([width, height])}
+    detector = MediaPipePoseDetector(model_complexity=1, world_landmarks=True)
+    try:
+        run = run_detection(video, detector)
+    finally:
+        detector.close()
+    assert detector.world_landmarks is not None
+    return {"pixels": run.detections.keypoints, "visibility": run.detections.scores,
+            "world": np.stack(detector.world_landmarks), "size": np.array(run.detections.size)}
 
 
 def detections(videos: Path, cache: Path, names: list[str]) -> dict[str, dict[str, np.ndarray]]:
@@ -115,7 +102,7 @@ def detections(videos: Path, cache: Path, names: list[str]) -> dict[str, dict[st
         cached = cache / f"{name}.npz"
         if not cached.is_file():
             print(f"==> MediaPipe on {videos / (name + '.mp4')}", flush=True)
-            np.savez(cached, **detect_video(videos / f"{name}.mp4"))
+            np.savez(cached, **detect_camera(videos / f"{name}.mp4"))
         with np.load(cached) as data:
             found[name] = {key: data[key] for key in data.files}
     return found

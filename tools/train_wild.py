@@ -4,13 +4,15 @@
         --package src/jointformer/weights/wild_stage1.pth.tar
 
 Training set: :mod:`jointformer.data.wild` (the embedded motion programmes of the Human3.6M training
-subjects, seeds 1 and 2, plus every CMU BVH clip of ``--bvh-dir`` unless ``--no-bvh``; each rendered through
-drawn virtual cameras on drawn bodies). Validation: the same renderer on the test subjects' programmes
+subjects, seeds 1 and 2, plus every CMU BVH clip of ``--bvh-dir`` unless ``--no-bvh``, plus the
+articulated-body programmes unless ``--no-articulation``; each rendered through drawn virtual cameras on drawn
+bodies). Validation: the same renderer on the test subjects' programmes
 (S9, S11, seed 0, other cameras). Model: the demo's stage 1 (``jointformer.demo.stage1_config``), flip
 augmentation, AdamW with cosine annealing. The packaged checkpoint holds the best epoch's weights, the input
 statistics, and ``provenance``: this command line, the data configuration, the seed, the validation figures
 and the embedded check set's figures (``jointformer.lift.pretrained``). Ablations: ``--no-bvh``,
-``--no-definition``, ``--h36m-cameras-only`` is not offered (the Human3.6M-layout model is the demo's).
+``--no-definition``, ``--no-articulation``; ``--h36m-cameras-only`` is not offered (the Human3.6M-layout
+model is the demo's).
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ from jointformer.data.wild import WildConfig, build_wild_pose_set
 from jointformer.demo import stage1_config
 from jointformer.lift.lifter import Lifter
 from jointformer.lift.pretrained import check_set_figures, embedded_check_set
-from jointformer.models.jointformer import JointFormerConfig
+from jointformer.models.registry import config_from_dict
 from jointformer.training import TrainOptions, train
 
-DEFAULT_BVH_DIR = "../shared/realdata/train/cmu-bvh"  # beside the repository, as the issue lays it out
+DEFAULT_BVH_DIR = "../shared/realdata/train/cmu-bvh"  # the shared real-motion folder beside the repository
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -48,6 +50,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-bvh", action="store_true", help="ablation: synthetic programmes only")
     parser.add_argument("--no-definition", action="store_true",
                         help="ablation: keep Human3.6M's keypoint definitions (no detector offsets)")
+    parser.add_argument("--no-articulation", action="store_true",
+                        help="ablation: without the articulated-body programmes (joint limits, sports moves)")
     parser.add_argument("--package", default="", help="also write the packaged checkpoint here")
     args = parser.parse_args(argv)
     if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
@@ -61,9 +65,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def data_configs(args: argparse.Namespace) -> tuple[WildConfig, WildConfig]:
     """(training, validation) configurations of the wild renderer for these arguments."""
     clips = () if args.no_bvh else tuple(str(path) for path in sorted(Path(args.bvh_dir).glob("*/*.bvh")))
-    training = WildConfig(seed=args.seed, bvh_files=clips, detector_definition=not args.no_definition)
+    training = WildConfig(seed=args.seed, bvh_files=clips, detector_definition=not args.no_definition,
+                          articulation=not args.no_articulation)
     validation = replace(training, seed=args.seed + 1, synthetic_seeds=(0,), synthetic_subjects=("S9", "S11"),
-                         bvh_files=(), cameras_per_sequence=2, fps=10.0)
+                         bvh_files=(), cameras_per_sequence=2, fps=10.0, articulation=False)
     return training, validation
 
 
@@ -71,7 +76,7 @@ def package(best_checkpoint: Path, target: Path, record: dict) -> None:
     """Write the weights, configuration, input statistics and provenance of ``best_checkpoint`` (no
     optimizer state) to ``target``."""
     checkpoint = read_checkpoint(best_checkpoint)
-    config = JointFormerConfig(**checkpoint["config"])
+    config = config_from_dict(checkpoint["config"])  # the stored dict names its model family
     save_checkpoint(target, state_dict=checkpoint["state_dict"], config=config, epoch=checkpoint["epoch"],
                     error=checkpoint["error"],
                     extra={"input_stats": checkpoint["input_stats"], "provenance": record})

@@ -332,3 +332,23 @@ def test_a_video_without_a_person_is_an_error(tmp_path, checkpoint, capsys):
     out = tmp_path / "p.json"
     assert main(["video", str(path), "--checkpoint", str(checkpoint), "--out", str(out)]) == 2
     assert "nobody was found in any of its 5 frame(s)" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.video
+def test_mediapipe_can_keep_blazepose_world_landmarks():
+    """The in-the-wild benchmark compares with BlazePose's own metric 3D, kept beside the 2D detection."""
+    pytest.importorskip("mediapipe")
+    detector = video.MediaPipePoseDetector(world_landmarks=True)
+    try:
+        run = video.run_detection(CLIP, detector)
+    finally:
+        detector.close()
+    world = np.stack(detector.world_landmarks)
+    assert world.shape == (30, 33, 3) and np.isfinite(world).all() and run.found.all()
+    hips_centre = world[:, [23, 24]].mean(axis=1)
+    assert np.abs(hips_centre).max() < 0.05  # metres, hip-centred
+    height = np.linalg.norm(world[:, [27, 28]].mean(axis=1) - world[:, [7, 8]].mean(axis=1), axis=-1)
+    assert np.all((height > 1.0) & (height < 2.0))  # ankles to ears of an adult, metres
+    plain = video.MediaPipePoseDetector()
+    assert plain.world_landmarks is None  # off by default
+    plain.close()

@@ -18,6 +18,9 @@ How it differs from the Human3.6M-layout files:
   wider, its "head" is eye level). Per sequence a definition is drawn between Human3.6M's and a detector's
   (``DETECTOR_OFFSETS``) and applied to the 2D input and the 3D target alike: the model learns to lift the
   keypoints it is given, whichever definition they follow, instead of mapping them onto one definition;
+- motion: beside the embedded programmes, real motion clips (BVH) and an articulated body moved within
+  human joint limits (random articulation, crouching, kneeling, lying, reaching overhead, sports-like
+  moves; :mod:`jointformer.data.articulated_motion`);
 - whole-body tilt: 15 % of sequences are turned about a horizontal axis (bending over, lying);
 - 2D noise: per-sequence Gaussian jitter relative to the person's size, per-joint scales, 1 % gross
   outliers.
@@ -35,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from jointformer.data.articulated_motion import articulated_motions
 from jointformer.data.mocap_files import read_bvh_h36m
 from jointformer.data.poseset import PoseSet
 from jointformer.data.skeleton import SKELETON17, reduce_to_17
@@ -89,6 +93,10 @@ class WildConfig:
     noise_relative: tuple[float, float] = (0.004, 0.02)  # per-sequence 2D noise std, fraction of extent
     gross_rate: float = 0.01
     detector_definition: bool = True  # draw keypoint definitions between Human3.6M's and a detector's
+    articulation: bool = True
+    articulation_clips: int = 10
+    articulation_seconds: float = 10.0
+    articulation_cameras: int = 3
 
     def describe(self) -> dict[str, object]:
         """A JSON-able record of this configuration (stored in checkpoints)."""
@@ -334,6 +342,10 @@ def motion_sources(config: WildConfig) -> list[tuple[str, np.ndarray, int]]:
         positions, fps = read_bvh_h36m(path)
         step = max(1, round(fps / config.fps))
         sources.append((f"bvh {Path(path).name}", positions[::step], config.bvh_cameras_per_clip))
+    if config.articulation:
+        clips = articulated_motions(config.seed, config.articulation_clips, config.articulation_seconds,
+                                    config.fps, REFERENCE_BONE_LENGTHS)
+        sources.extend((name, positions, config.articulation_cameras) for name, positions in clips)
     return sources
 
 

@@ -174,19 +174,31 @@ class PoseDetector(Protocol):
 
 class MediaPipePoseDetector:
     """MediaPipe Pose (legacy solution API, BlazePose full model from the mediapipe 0.10.14 wheel), in video
-    mode: it detects the person once and then tracks them, re-detecting when the track is lost."""
+    mode: it detects the person once and then tracks them, re-detecting when the track is lost.
+
+    With ``world_landmarks=True`` it also keeps BlazePose's own metric 3D estimate: ``world_landmarks``
+    gets one (33, 3) array per :meth:`detect` call, metres, hip-centred (MediaPipe's world frame: y down),
+    NaN when nobody was found."""
 
     def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5, static_images: bool = False) -> None:
+                 min_tracking_confidence: float = 0.5, static_images: bool = False,
+                 world_landmarks: bool = False) -> None:
         pose = _import_mediapipe_pose()
         self._pose = pose.Pose(static_image_mode=static_images, model_complexity=model_complexity,
                                smooth_landmarks=not static_images, enable_segmentation=False,
                                min_detection_confidence=min_detection_confidence,
                                min_tracking_confidence=min_tracking_confidence)
+        self.world_landmarks: list[np.ndarray] | None = [] if world_landmarks else None
 
     def detect(self, image_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         height, width = image_rgb.shape[:2]
-        landmarks = self._pose.process(image_rgb).pose_landmarks
+        result = self._pose.process(image_rgb)
+        landmarks = result.pose_landmarks
+        if self.world_landmarks is not None:
+            world = result.pose_world_landmarks
+            missing = world is None or landmarks is None
+            self.world_landmarks.append(np.full((NUM_LANDMARKS, 3), np.nan) if missing
+                                        else np.array([(mark.x, mark.y, mark.z) for mark in world.landmark]))
         if landmarks is None:
             return None
         values = np.array([(mark.x, mark.y, mark.visibility) for mark in landmarks.landmark],
