@@ -3,7 +3,7 @@
     python benchmarks/input_stats.py [--data-dir DIR] [--keypoints NAME] [--templates-out FILE]
 The data set is written to DIR first when absent (the embedded one of seed 0, `jointformer synth`). Those of
 the embedded data set are what `Lifter` falls back on for checkpoints that store none (the published ones):
-`jointformer.lift.normalization.default_input_stats()` derives them the same way, rounded to 4 decimals. The
+`jointformer.data.input_stats.default_input_stats()` derives them the same way, rounded to 4 decimals. The
 pose templates (64 x 17 x 2) are written to FILE instead of printed.
 """
 

@@ -30,8 +30,8 @@ import torch
 
 from jointformer.checkpoint import save_checkpoint
 from jointformer.comparison import call_seconds
+from jointformer.data.input_stats import default_input_stats
 from jointformer.lift.lifter import Lifter
-from jointformer.lift.normalization import default_input_stats
 from jointformer.models.jointformer import JointFormerConfig, build_model
 
 

@@ -28,7 +28,7 @@ def test_from_import_warns_and_gives_the_same_class() -> None:
 
 
 def test_default_input_stats_stay_a_dict_with_a_warning() -> None:
-    from jointformer.lift.normalization import default_input_stats
+    from jointformer.data.input_stats import default_input_stats
 
     with pytest.warns(DeprecationWarning, match="default_input_stats"):
         from jointformer.lifting import DEFAULT_INPUT_STATS

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from jointformer.checkpoint import read_checkpoint, save_checkpoint
+from jointformer.data.input_stats import default_input_stats
 from jointformer.lift.lifter import Lifter
-from jointformer.lift.normalization import default_input_stats
 from jointformer.models.jointformer import JointFormer, JointFormerConfig
 
 TOOL = Path(__file__).resolve().parents[1] / "tools" / "train_wild.py"

@@ -23,9 +23,9 @@ _NEW_HOMES = {
 def __getattr__(name: str) -> Any:
     if name == "DEFAULT_INPUT_STATS":
         warnings.warn("jointformer.lifting.DEFAULT_INPUT_STATS is deprecated: use "
-                      "jointformer.lift.normalization.default_input_stats() (an InputStats; .to_dict() gives "
+                      "jointformer.data.input_stats.default_input_stats() (an InputStats; .to_dict() gives "
                       "this dict)", DeprecationWarning, stacklevel=2)
-        from jointformer.lift.normalization import default_input_stats
+        from jointformer.data.input_stats import default_input_stats
 
         return default_input_stats().to_dict()
     if name not in _NEW_HOMES:

@@ -9,7 +9,6 @@ from jointformer.data.poseset import pose_extent_2d
 from jointformer.data.wild import (
     DETECTOR_OFFSETS,
     REFERENCE_BONE_LENGTHS,
-    WILD_INPUT_FRAME,
     WildConfig,
     apply_definition,
     bone_lengths,
@@ -18,6 +17,7 @@ from jointformer.data.wild import (
     draw_camera,
     extent_normalise,
     retarget,
+    wild_input_frame,
 )
 from jointformer.lift.normalization import normalise_extent
 
@@ -47,9 +47,9 @@ def test_extent_normalise_is_the_lifters_normalisation_with_the_track_median() -
     pixels = rng.uniform(100.0, 900.0, size=(5, 17, 2))
     track_extent = float(np.median(pose_extent_2d(torch.from_numpy(pixels)).numpy()))
     ours = extent_normalise(pixels, track_extent)
+    root, extent = wild_input_frame()
     lifter_side = normalise_extent(torch.from_numpy(pixels).float(), torch.full((5,), track_extent),
-                                   torch.tensor(WILD_INPUT_FRAME["root"], dtype=torch.float32),
-                                   torch.tensor(float(WILD_INPUT_FRAME["extent"])))
+                                   torch.tensor(root, dtype=torch.float32), torch.tensor(float(extent)))
     np.testing.assert_allclose(ours, lifter_side.numpy(), atol=1e-5)
 
 
@@ -97,9 +97,9 @@ def test_wild_pose_set_is_root_relative_in_the_lifters_frame() -> None:
     assert len(pose_set) > 500
     assert torch.all(pose_set.targets_3d[:, 0] == 0)
     np.testing.assert_allclose(pose_set.inputs_2d[:, 0].numpy(),
-                               np.broadcast_to(WILD_INPUT_FRAME["root"], (len(pose_set), 2)), atol=1e-6)
+                               np.broadcast_to(wild_input_frame()[0], (len(pose_set), 2)), atol=1e-6)
     stats = InputStats.from_pose_set(pose_set)
-    assert stats.extent_median == pytest.approx(WILD_INPUT_FRAME["extent"], rel=0.05)
+    assert stats.extent_median == pytest.approx(wild_input_frame()[1], rel=0.05)
     # Heads are above feet (y down) in most camera frames (cameras roll, some bodies are tilted).
     head_above = (pose_set.targets_3d[:, 10, 1] < pose_set.targets_3d[:, 3, 1]).float().mean()
     assert float(head_above) > 0.8

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
+from jointformer.data.input_stats import default_input_stats
 from jointformer.lift.lifter import Lifter
-from jointformer.lift.normalization import default_input_stats
 from jointformer.lift.pretrained import check_set_figures, embedded_check_set, pretrained_path, provenance
 
 

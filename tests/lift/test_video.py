@@ -13,11 +13,11 @@ import torch
 
 from jointformer.checkpoint import save_checkpoint
 from jointformer.cli import main
+from jointformer.data.input_stats import default_input_stats
 from jointformer.errors import InputError, MissingExtraError
 from jointformer.lift import video
 from jointformer.lift.keypoint_files import read_keypoints
 from jointformer.lift.lifter import Lifter, LiftResult
-from jointformer.lift.normalization import default_input_stats
 from jointformer.models.jointformer import JointFormer, JointFormerConfig
 
 DATA = Path(__file__).parents[1] / "data"

@@ -11,14 +11,17 @@ On disk (a checkpoint's ``input_stats`` entry) they are a plain dict of numbers 
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from jointformer.data.poseset import pose_extent_2d, pose_templates_2d
+from jointformer.data.skeleton import TRAIN_SUBJECTS
 
 if TYPE_CHECKING:
     from jointformer.data.poseset import PoseSet
@@ -103,3 +106,34 @@ def _nested_tuples(values: Any) -> Any:
 def _nested_lists(values: Any) -> Any:
     """Nested tuples -> the same numbers as nested lists."""
     return [_nested_lists(value) for value in values] if isinstance(values, tuple) else values
+
+
+DEFAULT_STATS_SOURCE = "defaults from the embedded data set (the checkpoint stores no input statistics)"
+DEFAULT_STATS_DECIMALS = 4
+"""Decimals of the default statistics' extents, root and mean pose (the templates keep their own 4)."""
+
+
+@cache
+def default_input_stats() -> InputStats:
+    """Statistics of the embedded data set's 2D poses (detector-like file, training subjects, every frame,
+    default :class:`~jointformer.data.synthetic.SyntheticConfig`, seed 0), rounded to
+    ``DEFAULT_STATS_DECIMALS``. They stand in for checkpoints that carry none (the published ones): both
+    describe people seen by the four published Human3.6M cameras. Generated on first use (about 5 s: the
+    training subjects' sequences are written to a temporary directory and read back as training reads
+    them), then kept for the process."""
+    # Imported here: only checkpoints without statistics need the generator (60 ms of imports otherwise).
+    from jointformer.data.h36m import load_pose_set
+    from jointformer.data.synthetic import DEFAULT_DETECTOR_NAME, SyntheticConfig, write_synthetic_dataset
+
+    with tempfile.TemporaryDirectory(prefix="jointformer-stats-") as directory:
+        config = SyntheticConfig(subjects=TRAIN_SUBJECTS)  # each subject's draws do not depend on the others
+        write_synthetic_dataset(directory, config)
+        train_set = load_pose_set(directory, DEFAULT_DETECTOR_NAME, TRAIN_SUBJECTS)
+    stats = InputStats.from_pose_set(train_set)
+    decimals = DEFAULT_STATS_DECIMALS
+    return replace(
+        stats, extent_p05=round(stats.extent_p05, decimals),
+        extent_median=round(stats.extent_median, decimals), extent_p95=round(stats.extent_p95, decimals),
+        root_median=(round(stats.root_median[0], decimals), round(stats.root_median[1], decimals)),
+        mean_pose_2d=tuple((round(x, decimals), round(y, decimals)) for x, y in stats.mean_pose_2d),
+        source=DEFAULT_STATS_SOURCE)

@@ -6,8 +6,8 @@ film with: phones held anywhere from the floor to above the head, 1.5-10 m away,
 rolled, wide-angle to tele lenses, portrait or landscape, the person anywhere in the frame. The result is a
 :class:`~jointformer.data.poseset.PoseSet` whose 2D inputs are normalised exactly as
 :class:`jointformer.lift.lifter.Lifter` normalises a track ("extent" normalisation): each pose's root moved
-to ``root_median``, the track scaled so that its median 2D extent is ``extent_median`` (``WILD_INPUT_FRAME``),
-so training and lifting agree by construction.
+to ``root_median``, the track scaled so that its median 2D extent is ``extent_median``
+(:func:`wild_input_frame`), so training and lifting agree by construction.
 
 How it differs from the Human3.6M-layout files:
 
@@ -39,14 +39,11 @@ import numpy as np
 import torch
 
 from jointformer.data.articulated_motion import articulated_motions
+from jointformer.data.input_stats import default_input_stats
 from jointformer.data.mocap_files import read_bvh_h36m
 from jointformer.data.poseset import PoseSet
 from jointformer.data.skeleton import SKELETON17, reduce_to_17
 from jointformer.data.synthetic import SyntheticConfig, generate_positions_3d
-
-# The normalised frame of the inputs (the same figures as the embedded data set's statistics, so a wild
-# model's inputs look like a Human3.6M model's): root position and median extent, normalised screen units.
-WILD_INPUT_FRAME = {"root": (0.0774, -0.2113), "extent": 0.675}
 
 _BONES = SKELETON17.bones()  # (child, parent), parents before children
 _SIDE_PAIRS = ((1, 4), (2, 5), (3, 6), (11, 14), (12, 15), (13, 16))  # (right, left) 17-joint indices
@@ -250,12 +247,20 @@ def in_frame(pixels: np.ndarray, depth: np.ndarray, camera: VirtualCamera) -> np
 
 
 # ------------------------------------------------------------------------------------------ 2D inputs
+def wild_input_frame() -> tuple[np.ndarray, float]:
+    """The normalised frame of the inputs: root position (2,) and median pose extent, normalised screen
+    units. They are the embedded data set's statistics (:func:`~jointformer.data.input_stats.
+    default_input_stats`), so a wild model's inputs look like a Human3.6M model's."""
+    stats = default_input_stats()
+    return np.asarray(stats.root_median), stats.extent_median
+
+
 def extent_normalise(points_px: np.ndarray, track_extent_px: float) -> np.ndarray:
-    """(T, 17, 2) pixels of one track -> (T, 17, 2) in ``WILD_INPUT_FRAME``: each pose's root moved to the
-    frame's root, scaled by extent / ``track_extent_px`` (the median pose extent of the track). The same
+    """(T, 17, 2) pixels of one track -> (T, 17, 2) in :func:`wild_input_frame`: each pose's root moved to
+    the frame's root, scaled by extent / ``track_extent_px`` (the median pose extent of the track). The same
     arithmetic as ``jointformer.lift.normalization.normalise_extent`` with a track's median extent."""
-    scale = WILD_INPUT_FRAME["extent"] / track_extent_px
-    return (points_px - points_px[:, :1]) * scale + np.asarray(WILD_INPUT_FRAME["root"])
+    root, extent = wild_input_frame()
+    return (points_px - points_px[:, :1]) * (extent / track_extent_px) + root
 
 
 def _pose_extents(points: np.ndarray) -> np.ndarray:
@@ -350,9 +355,9 @@ def motion_sources(config: WildConfig) -> list[tuple[str, np.ndarray, int]]:
 
 
 def build_wild_pose_set(config: WildConfig) -> PoseSet:
-    """Render every motion of ``config`` through its drawn cameras into one pose set (inputs in
-    ``WILD_INPUT_FRAME``, targets metres camera frame root-relative). ``action`` indexes the motion's
-    name (``actions``), ``subject`` is 0 ("wild"), ``camera`` the camera draw."""
+    """Render every motion of ``config`` through its drawn cameras into one pose set (inputs in the
+    input frame of :func:`wild_input_frame`, targets metres camera frame root-relative). ``action`` indexes
+    the motion's name (``actions``), ``subject`` is 0 ("wild"), ``camera`` the camera draw."""
     rng = np.random.default_rng([config.seed, 7_771])
     sources = motion_sources(config)
     rendered = _Rendered()

@@ -45,12 +45,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from jointformer.data.input_stats import InputStats
+from jointformer.data.input_stats import InputStats, default_input_stats
 from jointformer.data.poseset import pose_extent_2d
 from jointformer.data.skeleton import SKELETON17, flip_horizontal
 from jointformer.errors import InputError, JointformerError
 from jointformer.lift.layouts import get_layout, to_h36m
-from jointformer.lift.normalization import default_input_stats, normalise_extent, pose_extents, screen_inputs
+from jointformer.lift.normalization import normalise_extent, pose_extents, screen_inputs
 from jointformer.metrics import MM_PER_M
 from jointformer.models.inference import flip_averaged
 
@@ -181,7 +181,7 @@ class Lifter:
     extra): the same outputs to float rounding (tested within 1e-4 m). ``onnx_after_calls=math.inf``
     keeps PyTorch throughout. ``input_stats``: the model's :class:`~jointformer.data.input_stats.InputStats`
     (or a checkpoint's ``input_stats`` dict); None: those of the embedded data set
-    (:func:`~jointformer.lift.normalization.default_input_stats`). It is kept as ``self.input_stats``.
+    (:func:`~jointformer.data.input_stats.default_input_stats`). It is kept as ``self.input_stats``.
     """
 
     def __init__(self, model: nn.Module, input_stats: InputStats | Mapping[str, Any] | None = None,
@@ -201,7 +201,7 @@ class Lifter:
         if self.input_stats.pose_templates_2d is None:
             warnings.warn(f"{checkpoint or 'the model'}: its input statistics hold no pose templates "
                           f"(trained before they were stored): missing joints are placed from those of the "
-                          f"embedded data set, jointformer.lift.normalization.default_input_stats()",
+                          f"embedded data set, jointformer.data.input_stats.default_input_stats()",
                           stacklevel=2)
             self.input_stats = replace(self.input_stats,
                                        pose_templates_2d=default_input_stats().pose_templates_2d)
@@ -225,7 +225,7 @@ class Lifter:
         input_stats = checkpoint.input_stats()
         if input_stats is None:
             warnings.warn(f"{path} stores no input statistics (a published checkpoint?): using those of the "
-                          f"embedded data set, jointformer.lift.normalization.default_input_stats()",
+                          f"embedded data set, jointformer.data.input_stats.default_input_stats()",
                           stacklevel=2)
         return cls(model, input_stats, device=device, checkpoint=str(path),
                    refiner=None if refiner is None else str(refiner))

@@ -7,7 +7,8 @@ a few hundred pixels tall). Two ways there:
   the training data's median root position and its size (:func:`~jointformer.data.poseset.pose_extent_2d`;
   for a sequence, the median over the track, so the scale does not pump when arms move) is scaled to the
   training data's median size. The statistics are the model's :class:`~jointformer.data.input_stats.
-  InputStats` (stored in its checkpoint), or :func:`default_input_stats` for checkpoints that store none.
+  InputStats` (stored in its checkpoint), or :func:`~jointformer.data.input_stats.default_input_stats`
+  for checkpoints that store none.
 - "screen": the training normalisation itself, for Human3.6M-like cameras of a known image size.
 
 Keypoints are (N, 17, 2) pixels, Human3.6M joint order, origin at the top-left image corner; normalised
@@ -16,49 +17,14 @@ inputs are (N, 17, 2) normalised screen units.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
-from functools import cache
 
 import numpy as np
 import torch
 
 from jointformer.data.camera import normalize_screen_coordinates
-from jointformer.data.input_stats import InputStats
 from jointformer.data.poseset import pose_extent_2d
-from jointformer.data.skeleton import TRAIN_SUBJECTS
 from jointformer.errors import InputError
-
-DEFAULT_STATS_SOURCE = "defaults from the embedded data set (the checkpoint stores no input statistics)"
-DEFAULT_STATS_DECIMALS = 4
-"""Decimals of the default statistics' extents, root and mean pose (the templates keep their own 4)."""
-
-
-@cache
-def default_input_stats() -> InputStats:
-    """Statistics of the embedded data set's 2D poses (detector-like file, training subjects, every frame,
-    default :class:`~jointformer.data.synthetic.SyntheticConfig`, seed 0), rounded to
-    ``DEFAULT_STATS_DECIMALS``. They stand in for checkpoints that carry none (the published ones): both
-    describe people seen by the four published Human3.6M cameras. Generated on first use (about 5 s: the
-    training subjects' sequences are written to a temporary directory and read back as training reads
-    them), then kept for the process."""
-    # Imported here: only checkpoints without statistics need the generator (60 ms of imports otherwise).
-    from jointformer.data.h36m import load_pose_set
-    from jointformer.data.synthetic import DEFAULT_DETECTOR_NAME, SyntheticConfig, write_synthetic_dataset
-
-    with tempfile.TemporaryDirectory(prefix="jointformer-stats-") as directory:
-        config = SyntheticConfig(subjects=TRAIN_SUBJECTS)  # each subject's draws do not depend on the others
-        write_synthetic_dataset(directory, config)
-        train_set = load_pose_set(directory, DEFAULT_DETECTOR_NAME, TRAIN_SUBJECTS)
-    stats = InputStats.from_pose_set(train_set)
-    decimals = DEFAULT_STATS_DECIMALS
-    return replace(
-        stats, extent_p05=round(stats.extent_p05, decimals),
-        extent_median=round(stats.extent_median, decimals), extent_p95=round(stats.extent_p95, decimals),
-        root_median=(round(stats.root_median[0], decimals), round(stats.root_median[1], decimals)),
-        mean_pose_2d=tuple((round(x, decimals), round(y, decimals)) for x, y in stats.mean_pose_2d),
-        source=DEFAULT_STATS_SOURCE)
 
 
 def normalise_extent(keypoints_px: torch.Tensor, extent_px: torch.Tensor, target_root: torch.Tensor,
